@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import collect_cmd, data_cmds, report_cmd, sandbox_cmd, train_cmds
+from cli import collect_cmd, data_cmds, report_cmd, sandbox_cmd, train_cmds, world_cmds
 
 app = typer.Typer(
     name="prm-label",
@@ -18,6 +18,7 @@ data_cmds.register(app)
 collect_cmd.register(app)
 train_cmds.register(app)
 report_cmd.register(app)
+world_cmds.register(app)
 
 # The contract's commands (../shared/DESIGN.md). Those not built yet say so and exit 2.
 CONTRACT_COMMANDS = {

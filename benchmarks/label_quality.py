@@ -1,0 +1,176 @@
+#!/usr/bin/env python
+"""Label quality in the tiny world: searched first-error labels and the PRM, against ground truth.
+
+A real language model in the loop: the shipped tiny policy (``prm-label world policy``) samples
+K solutions per world problem at temperature 1 (once; every strategy labels the same solutions),
+and completes the prefixes the search probes. The world knows each sample's true first error
+(``prm_labeler.world.truth``), so the labels are scored exactly.
+
+Part 1, labels: ``collect`` over the same samples with
+- binary+confirm  the paper's binary search, the first error's prefix re-probed with N more draws
+- binary          the same without confirmation (``--confirm 0``)
+- linear          every prefix probed (``--strategy linear``), the baseline
+"exact" = first_error_step equal to the truth (a passing sample: both -1; "unsolvable" counts
+wrong); "calls" = completer calls (probes, each N completions) per sample and per failing sample.
+
+Part 2, the PRM: the tiny policy as backbone (critic initialisation, as in the paper), trained
+with ``prm-label train`` on (a) the binary+confirm labels, (b) ground-truth labels of the same
+samples; both evaluated on held-out problems (unseen seed) whose samples carry ground-truth
+labels: ProcessBench first-error F1 and step AUROC.
+
+    .venv/bin/python benchmarks/label_quality.py                 # ~15 min on 2 cores
+    .venv/bin/python benchmarks/label_quality.py --problems 30 --heldout 20 --prm-epochs 2  # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from prm_labeler.collect import sample_policy
+from prm_labeler.collect_job import CollectSettings, run_collect
+from prm_labeler.completers import make_completer
+from prm_labeler.completers.base import CompleterConfig
+from prm_labeler.problems import load_problem_map
+from prm_labeler.search import SearchConfig
+from prm_labeler.world import shipped_policy
+from prm_labeler.world.generator import write_problems
+from prm_labeler.world.relabel import score_dataset, write_ground_truth_copy
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def sample_file(policy: str, problems_path: Path, k: int, cfg: CompleterConfig, out: Path) -> int:
+    problems = load_problem_map(str(problems_path), "jsonl")
+    with make_completer(replace(cfg, model=policy)) as completer:
+        samples = list(sample_policy(completer, list(problems.values()), policy, k, cfg.seed))
+    out.write_text("".join(json.dumps({"problem_id": s.problem_id, "solution": s.solution}) + "\n" for s in samples))
+    return len(samples)
+
+
+def collect(name: str, problems: Path, samples: Path, out: Path, policy: str, cfg: CompleterConfig, search: SearchConfig, workers: int) -> dict:
+    settings = CollectSettings(problems=str(problems), out=str(out), format="jsonl", samples=str(samples),
+                               completer=replace(cfg, model=policy), completer_model=policy, search=search,
+                               workers=workers, resume=False)
+    t = time.monotonic()
+    stats = run_collect(settings)[0]
+    seconds = time.monotonic() - t
+    scored = score_dataset(out, load_problem_map(str(problems), "jsonl"), workers)
+    a = scored.agreement
+    log(f"{name}: {a.as_dict()}")
+    return {
+        "strategy": name, "samples": stats.samples, "failing": a.failing,
+        "exact": a.exact / a.samples, "exact_failing": a.exact_failing / a.failing if a.failing else None,
+        "too_early": a.too_early, "too_late": a.too_late, "unsolvable": a.unsolvable,
+        "calls_per_sample": stats.completer_calls / stats.samples,
+        "calls_per_failing": stats.completer_calls / max(1, stats.failing),
+        "completions_per_sample": stats.completions / stats.samples,
+        "sandbox_runs": stats.sandbox_runs, "seconds": seconds, "_scored": scored,
+    }
+
+
+def train_and_eval(name: str, data: Path, heldout: Path, policy: str, out: Path, args: argparse.Namespace) -> dict:
+    from prm_labeler.trainer.config import PRMTrainConfig
+    from prm_labeler.trainer.score_job import evaluate_dir
+    from prm_labeler.trainer.scoring import quiet_transformers
+    from prm_labeler.trainer.train import train
+
+    quiet_transformers()
+    cfg = PRMTrainConfig(data=str(data), model=policy, out=str(out), eval_fraction=0.0, epochs=args.prm_epochs,
+                         learning_rate=args.prm_lr, batch_size=16, warmup_ratio=0.1, lr_scheduler="cosine",
+                         save_steps=0, logging_steps=50, seed=0, torch_threads=2)
+    t = time.monotonic()
+    train(cfg, log=lambda m: None)
+    seconds = time.monotonic() - t
+    report = evaluate_dir(out, heldout, torch_threads=2)
+    pb, step = report["processbench"], report["step"]
+    return {"prm": name, "f1": pb["f1"], "acc_erroneous": pb["acc_erroneous"], "acc_correct": pb["acc_correct"],
+            "auroc": step["auroc_wrong"], "sign_accuracy": step["sign_accuracy"], "train_seconds": seconds,
+            "heldout_samples": report["samples"]}
+
+
+def pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:5.1f}%"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--policy", default=str(shipped_policy()))
+    ap.add_argument("--problems", type=int, default=100, help="training-side world problems (seed 1)")
+    ap.add_argument("--heldout", type=int, default=60, help="held-out world problems (seed 2)")
+    ap.add_argument("--samples-per-problem", type=int, default=4)
+    ap.add_argument("--n", type=int, default=8, help="completions per probe")
+    ap.add_argument("--temperature", type=float, default=1.0)
+    ap.add_argument("--backend", default="transformers", choices=["transformers", "vllm"])
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--prm-epochs", type=float, default=8.0)
+    ap.add_argument("--prm-lr", type=float, default=1e-3)
+    ap.add_argument("--skip-prm", action="store_true")
+    ap.add_argument("--work", type=Path, default=None, help="keep the datasets here (default: a temp dir)")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = ap.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="label-quality-"))
+    work.mkdir(parents=True, exist_ok=True)
+    cfg = CompleterConfig(backend=args.backend, model=args.policy, n=args.n, temperature=args.temperature, top_p=1.0,
+                          max_tokens=256, seed=0, dtype="float32", max_model_len=1024)
+    train_p, held_p = work / "problems.jsonl", work / "heldout.jsonl"
+    write_problems(str(train_p), args.problems, seed=1)
+    write_problems(str(held_p), args.heldout, seed=2)
+    t0 = time.monotonic()
+    n_samples = sample_file(args.policy, train_p, args.samples_per_problem, cfg, work / "samples.jsonl")
+    log(f"sampled {n_samples} solutions in {time.monotonic() - t0:.0f} s")
+
+    strategies = [
+        ("binary+confirm", SearchConfig(strategy="binary", n=args.n, confirm=args.n)),
+        ("binary", SearchConfig(strategy="binary", n=args.n, confirm=0)),
+        ("linear", SearchConfig(strategy="linear", n=args.n, confirm=0)),
+    ]
+    rows = [collect(name, train_p, work / "samples.jsonl", work / f"labels-{name}", args.policy, cfg, search, args.workers)
+            for name, search in strategies]
+    linear = rows[-1]
+    print(f"\nLabel quality: {rows[0]['samples']} samples of the tiny policy on {args.problems} world problems "
+          f"({rows[0]['failing']} failing), N={args.n}, T={args.temperature}, backend {args.backend}")
+    print(f"{'strategy':<16}{'exact':>8}{'exact|fail':>12}{'early':>7}{'late':>6}{'unsolv':>8}{'calls/sample':>14}{'calls/failing':>15}{'vs linear':>11}{'wall s':>8}")
+    for r in rows:
+        ratio = linear["calls_per_sample"] / r["calls_per_sample"]
+        print(f"{r['strategy']:<16}{pct(r['exact']):>8}{pct(r['exact_failing']):>12}{r['too_early']:>7}{r['too_late']:>6}"
+              f"{r['unsolvable']:>8}{r['calls_per_sample']:>14.2f}{r['calls_per_failing']:>15.2f}{ratio:>10.2f}x{r['seconds']:>8.0f}")
+
+    prm_rows = []
+    if not args.skip_prm:
+        # ground-truth copy of the training samples; held-out samples with ground-truth labels
+        write_ground_truth_copy(rows[0]["_scored"], load_problem_map(str(train_p), "jsonl"), work / "truth-train")
+        sample_file(args.policy, held_p, args.samples_per_problem, cfg, work / "heldout-samples.jsonl")
+        held = collect("heldout", held_p, work / "heldout-samples.jsonl", work / "heldout-labels", args.policy, cfg,
+                       strategies[0][1], args.workers)
+        write_ground_truth_copy(held["_scored"], load_problem_map(str(held_p), "jsonl"), work / "truth-heldout")
+        for name, data in (("searched labels", work / f"labels-{strategies[0][0]}"), ("ground truth", work / "truth-train")):
+            prm_rows.append(train_and_eval(name, data, work / "truth-heldout", args.policy, work / f"prm-{name.split()[0]}", args))
+            log(f"PRM on {name}: {prm_rows[-1]}")
+        print(f"\nPRM (backbone: the tiny policy), trained on {args.problems} problems' samples, "
+              f"evaluated on {prm_rows[0]['heldout_samples']} samples of {args.heldout} held-out problems (ground-truth labels)")
+        print(f"{'trained on':<18}{'F1':>7}{'acc err':>9}{'acc cor':>9}{'AUROC':>8}{'sign acc':>10}{'train s':>9}")
+        for r in prm_rows:
+            print(f"{r['prm']:<18}{r['f1']:>7.3f}{pct(r['acc_erroneous']):>9}{pct(r['acc_correct']):>9}{r['auroc']:>8.3f}"
+                  f"{pct(r['sign_accuracy']):>10}{r['train_seconds']:>9.0f}")
+        ratio = prm_rows[0]["f1"] / prm_rows[1]["f1"] if prm_rows[1]["f1"] else float("nan")
+        print(f"searched-label PRM F1 / ground-truth PRM F1 = {ratio:.2f}")
+    if args.json:
+        clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+        args.json.write_text(json.dumps({"labels": clean, "prm": prm_rows, "args": {k: str(v) for k, v in vars(args).items()}}, indent=2))
+    log(f"datasets in {work}")
+
+
+if __name__ == "__main__":
+    main()

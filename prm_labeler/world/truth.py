@@ -1,0 +1,131 @@
+"""Ground truth for the tiny world: the first line of a sample from which no correct program exists.
+
+For a sample with steps s_1..s_L (split exactly as ``collect`` splits it), prefix k (its first k
+steps) is *completable* when some suffix of the canonical solution finishes it into a passing
+program. In this world that holds exactly when the variable after the prefix equals the canonical
+state after some j operations, on every test input at once (then the canonical operations j+1..
+finish it); once the prefix has returned, only the final state will do. As in the label rule, the
+full sample as written (prefix L) counts as completable only when it passes its tests.
+
+The first error is the first step k whose prefix is not completable: the label the binary search
+should find. Each prefix is judged in the sandbox (the sample is model output) as the program
+``preamble + s_1..s_k + "return <var>"`` with an assert that the returned list of values, one per
+test input, is one of the canonical state rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from prm_labeler.errors import InputError
+from prm_labeler.problems import Problem
+from prm_labeler.steps import split_solution
+from sandbox import AssertTests, Job, Sandbox
+
+RETURN = re.compile(r"^\s+return\b", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Truth:
+    problem_id: str
+    solution: str
+    steps: tuple[str, ...]
+    first_error_step: int  # 0-based step index; -1 when the sample passes its tests
+    completable: tuple[bool, ...]  # prefix k = 1..L
+
+
+def world_meta(problem: Problem) -> dict[str, Any]:
+    meta = problem.metadata
+    if not isinstance(meta, dict) or "states" not in meta or "var" not in meta:
+        raise InputError(None, f"problem {problem.problem_id} is not a tiny-world problem (no metadata.states)", field="metadata")
+    return meta
+
+
+def _state_tests(meta: dict[str, Any], final_only: bool) -> AssertTests:
+    rows = [meta["states"][-1]] if final_only else meta["states"]
+    code = (
+        f"_inputs = {meta['inputs']!r}\n"
+        f"_rows = {rows!r}\n"
+        "_got = [f(a) for a in _inputs]\n"
+        "assert _got in _rows\n"
+    )
+    return AssertTests(test_code=code, functions=("f",))
+
+
+def prefix_jobs(problem: Problem, solution: str, timeout: float = 5.0) -> tuple[tuple[str, ...], list[Job]]:
+    """The steps of ``solution`` and one job per prefix k = 1..L (the last is the sample itself)."""
+    meta = world_meta(problem)
+    split = split_solution(solution, problem.solution_prefix)
+    steps = split.steps
+    preamble = solution[: split.steps_start]
+    jobs = []
+    for k in range(1, len(steps) + 1):
+        body = "".join(steps[:k])
+        if k == len(steps):
+            jobs.append(Job(problem.program(solution[: split.code_end] if not split.fenced else preamble + body), problem.tests, timeout, problem.problem_id))
+            continue
+        text = preamble + body + ("" if body.endswith("\n") else "\n") + f"    return {meta['var']}\n"
+        jobs.append(Job(problem.program(text), _state_tests(meta, bool(RETURN.search(body))), timeout, problem.problem_id))
+    return steps, jobs
+
+
+def ground_truth(problems: dict[str, Problem], samples: Iterable[tuple[str, str]], sandbox: Sandbox) -> list[Truth]:
+    """Ground truth for (problem_id, solution) pairs, in order."""
+    plan = []
+    jobs: list[Job] = []
+    for pid, solution in samples:
+        if pid not in problems:
+            raise InputError(None, f"sample of unknown problem {pid!r}", field="problem_id")
+        steps, js = prefix_jobs(problems[pid], solution)
+        plan.append((pid, solution, steps, len(jobs), len(js)))
+        jobs += js
+    verdicts = sandbox.run(jobs)
+    bad = next((v for v in verdicts if v.status == "error"), None)
+    if bad is not None:
+        raise RuntimeError(f"sandbox error while computing ground truth for {bad.key}: {bad.reason} ({bad.detail})")
+    out = []
+    for pid, solution, steps, start, count in plan:
+        ok = tuple(v.passed for v in verdicts[start: start + count])
+        first = next((k for k, good in enumerate(ok) if not good), -1)
+        out.append(Truth(pid, solution, steps, first, ok))
+    return out
+
+
+@dataclass
+class Agreement:
+    samples: int = 0
+    failing: int = 0  # samples that fail their tests (truth)
+    exact: int = 0  # first_error_step equal to the truth (passing samples: both -1)
+    exact_failing: int = 0
+    too_early: int = 0  # labeled error before the true first error
+    too_late: int = 0
+    unsolvable: int = 0  # labeler gave up (no completable prefix at all)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["exact_rate"] = self.exact / self.samples if self.samples else None
+        d["exact_rate_failing"] = self.exact_failing / self.failing if self.failing else None
+        return d
+
+
+def agreement(labeled: Sequence[int], truths: Sequence[Truth], finish_reasons: Sequence[str] | None = None) -> Agreement:
+    """Compare labeled first-error steps (-1 none) with the truth, sample by sample."""
+    a = Agreement()
+    for i, (got, t) in enumerate(zip(labeled, truths, strict=True)):
+        a.samples += 1
+        failing = t.first_error_step >= 0
+        a.failing += failing
+        if finish_reasons is not None and finish_reasons[i] == "unsolvable":
+            a.unsolvable += 1
+            continue
+        if got == t.first_error_step:
+            a.exact += 1
+            a.exact_failing += failing
+        elif got == -1 or (t.first_error_step >= 0 and got > t.first_error_step):
+            a.too_late += 1
+        else:
+            a.too_early += 1
+    return a

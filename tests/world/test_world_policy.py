@@ -1,0 +1,127 @@
+"""The shipped tiny policy: loads everywhere, samples real solutions, and labels agree with truth."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import datasets
+import pytest
+from typer.testing import CliRunner
+
+from cli.app import app
+from prm_labeler.world import shipped_policy
+from tests.fixtures_models import require_vllm, vllm_test_env
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parents[2]
+COLLECT = ["--backend", "transformers", "--samples-per-problem", "4", "--n", "8", "--temperature", "1.0",
+           "--top-p", "1.0", "--max-tokens", "256", "--workers", "2"]
+
+
+@pytest.fixture(scope="module")
+def problems(tmp_path_factory):
+    path = tmp_path_factory.mktemp("world") / "problems.jsonl"
+    res = runner.invoke(app, ["world", "problems", "--out", str(path), "--n", "16", "--seed", "5"])
+    assert res.exit_code == 0, res.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def collected(problems, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "labels"
+    res = runner.invoke(app, ["collect", "--problems", str(problems), "--checkpoint", str(shipped_policy()), "--out", str(out), *COLLECT])
+    assert res.exit_code == 0, res.stderr
+    return out
+
+
+def test_shipped_policy_is_small_and_loads():
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = shipped_policy()
+    assert (path / "model.safetensors").stat().st_size < 8 * 2**20  # a few MB in the repo
+    model = AutoModelForCausalLM.from_pretrained(path)
+    assert 1e6 <= sum(p.numel() for p in model.parameters()) <= 5e6
+    record = json.loads((path / "world_policy.json").read_text())
+    assert record["config"]["steps"] > 0 and record["parameters"] == sum(p.numel() for p in model.parameters())
+    AutoTokenizer.from_pretrained(path)
+
+
+def test_policy_solves_many_but_not_all_and_labels_agree_with_truth(collected, problems):
+    rows = datasets.load_from_disk(str(collected)).to_list()
+    assert len(rows) == 64
+    reasons = [r["finish_reason"] for r in rows]
+    solved = reasons.count("solution") / len(rows)
+    assert 0.1 <= solved <= 0.95, reasons  # real mistakes, but a real solver
+    res = runner.invoke(app, ["world", "truth", "--problems", str(problems), "--data", str(collected), "--json"])
+    assert res.exit_code == 0, res.stderr
+    a = json.loads(res.stdout)
+    assert a["samples"] == 64 and a["failing"] >= 5
+    # chance (a uniformly random line of a ~9-line sample) is ~0.1; the search is near exact
+    assert a["exact_rate_failing"] >= 0.6, a
+    assert a["exact_rate"] >= 0.75, a
+
+
+def test_ground_truth_copy_trains_and_evaluates(collected, problems, tmp_path):
+    truth = tmp_path / "truth"
+    res = runner.invoke(app, ["world", "truth", "--problems", str(problems), "--data", str(collected), "--out", str(truth)])
+    assert res.exit_code == 0, res.stderr
+    rows = datasets.load_from_disk(str(truth)).to_list()
+    assert all(r["finish_reason"] in ("solution", "found_error") for r in rows)
+    assert all((r["first_error_step"] == -1) == (r["finish_reason"] == "solution") for r in rows)
+    prm = tmp_path / "prm"
+    res = runner.invoke(app, ["train", "--data", str(collected), "--model", str(shipped_policy()), "--out", str(prm),
+                              "--eval-fraction", "0", "--max-steps", "4", "--learning-rate", "1e-3", "--batch-size", "8",
+                              "--save-steps", "0", "--torch-threads", "1"])
+    assert res.exit_code == 0, res.stderr
+    res = runner.invoke(app, ["evaluate", "--model", str(prm), "--data", str(truth), "--json"])
+    assert res.exit_code == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["samples"] == 64 and report["processbench"]["erroneous"] == sum(r["first_error_step"] >= 0 for r in rows)
+
+
+def test_retraining_is_reproducible_from_the_seed(tmp_path):
+    from safetensors.torch import load_file
+
+    from prm_labeler.world.policy import PolicyConfig, train_policy
+
+    cfg = PolicyConfig(steps=6, warmup_steps=2, tokenizer_problems=300)
+    a, b = tmp_path / "a", tmp_path / "b"
+    train_policy(a, cfg, log=lambda m: None)
+    train_policy(b, cfg, log=lambda m: None)
+    wa, wb = load_file(a / "model.safetensors"), load_file(b / "model.safetensors")
+    assert wa.keys() == wb.keys() and all((wa[k] == wb[k]).all() for k in wa)
+    assert (a / "tokenizer.json").read_text() == (b / "tokenizer.json").read_text()
+    c = tmp_path / "c"
+    train_policy(c, PolicyConfig(steps=6, warmup_steps=2, tokenizer_problems=300, seed=1), log=lambda m: None)
+    wc = load_file(c / "model.safetensors")
+    assert any(not (wa[k] == wc[k]).all() for k in wa)
+
+
+def test_shipped_policy_in_vllm_through_the_cli(problems, tmp_path):
+    require_vllm()
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(problems.read_text().splitlines(keepends=True)[:4]))
+    env = {**os.environ, **vllm_test_env(tmp_path), "TMPDIR": str(tmp_path / "tmp")}
+    out = tmp_path / "labels"
+    cmd = [sys.executable, "-m", "cli.app", "collect", "--problems", str(few), "--checkpoint", str(shipped_policy()),
+           "--out", str(out), "--backend", "vllm", "--dtype", "float32", "--max-model-len", "1024",
+           *[a for a in COLLECT if a != "transformers" and a != "--backend"]]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, cwd=REPO, check=False)
+    assert res.returncode == 0, res.stderr[-3000:]
+    rows = datasets.load_from_disk(str(out)).to_list()
+    assert len(rows) == 16 and {r["completer_backend"] for r in rows} == {"vllm"}
+    assert any(r["finish_reason"] == "solution" for r in rows)  # the trained policy solves problems under vLLM too
+
+
+@pytest.mark.slow
+def test_quickstart_script_end_to_end(tmp_path):
+    env = {**os.environ, "QUICKSTART_PROBLEMS": "10", "QUICKSTART_HELDOUT": "6"}
+    res = subprocess.run(["bash", "scripts/quickstart.sh", str(tmp_path / "qs")], env=env, capture_output=True, text=True,
+                         timeout=1200, cwd=REPO, check=False)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "first error exact" in res.stdout and "first-error F1 (ProcessBench)" in res.stdout
+    assert (tmp_path / "qs" / "prm" / "config.json").exists() and (tmp_path / "qs" / "report.html").exists()
