@@ -12,9 +12,16 @@ from tqdm import tqdm
 from cli.common import fail_on_input_errors
 from cli.config_file import check_config, load_config
 from prm_labeler.collect import RunStats
-from prm_labeler.collect_job import SUMMARY, CollectSettings, parse_shard, run_collect
+from prm_labeler.collect_job import (
+    EXECUTORS,
+    SUMMARY,
+    CollectSettings,
+    parse_shard,
+    run_collect,
+)
 from prm_labeler.completers.base import CompleterConfig, CompleterError
 from prm_labeler.errors import InputError
+from prm_labeler.ray_executor import RaySettings, import_ray
 from prm_labeler.search import SearchConfig
 
 ENV = "PRM_LABEL_"
@@ -48,7 +55,7 @@ def collect(
     after_error: Annotated[str, _opt("Steps after the first error: negative (-1) or drop.", "after_error")] = "negative",
     soft_labels: Annotated[bool, _opt("Record Math-Shepherd pass fractions (linear strategy).", "soft_labels")] = False,
     timeout: Annotated[Optional[float], _opt("Seconds per program (default: adaptive from the reference).", "timeout")] = None,
-    workers: Annotated[Optional[int], _opt("Sandbox judge processes (default: cores).", "workers")] = None,
+    workers: Annotated[Optional[int], _opt("Sandbox judge processes (default: cores; with --executor ray: per sandbox actor, default 1).", "workers")] = None,
     max_open: Annotated[int, _opt("Samples searched in lockstep at once (bounds memory and batch size).", "max_open")] = 256,
     gpu_memory_utilization: Annotated[float, _opt("vLLM GPU memory fraction.", "gpu_memory_utilization")] = 0.9,
     max_model_len: Annotated[Optional[int], _opt("vLLM max model length.", "max_model_len")] = None,
@@ -58,6 +65,11 @@ def collect(
     resume: Annotated[bool, _opt("Resume an interrupted run in --out (default).", "resume")] = True,
     shard: Annotated[Optional[str], _opt("I/N: label only shard I (0-based) of N: problems with sha256(problem_id) mod N == I, for every checkpoint (one job of an array; merge the outputs with `prm-label merge`).", "shard")] = None,
     flush_seconds: Annotated[float, _opt("Commit wholly labeled problems at the end of a round at most this often (seconds; a kill loses at most about this much work).", "flush_seconds")] = 30.0,
+    executor: Annotated[str, _opt("local (this process) or ray (completer and sandbox actors on a Ray cluster; pip install -e .[ray]).", "executor")] = "local",
+    ray_address: Annotated[str | None, _opt("--executor ray: the cluster to join (auto, HOST:PORT, ray://HOST:PORT; default: start a local Ray).", "ray_address")] = None,
+    num_gpu_workers: Annotated[int | None, _opt("--executor ray: completer actors, one engine each (default 1).", "num_gpu_workers")] = None,
+    gpus_per_worker: Annotated[float | None, _opt("--executor ray: GPUs per completer actor (default: --tensor-parallel-size; 0 on a cluster without GPUs).", "gpus_per_worker")] = None,
+    sandbox_workers: Annotated[int | None, _opt("--executor ray: sandbox actors, each a pool of --workers judges (default: the cluster's free CPUs).", "sandbox_workers")] = None,
     config: Annotated[Optional[Path], typer.Option(help="YAML of option values (command line > env > YAML > defaults).", callback=load_config, is_eager=True)] = None,
 ) -> None:
     """Sample solutions (or read them), binary-search each failing one's first error, write labels."""
@@ -72,12 +84,14 @@ def collect(
         search = SearchConfig(strategy=strategy, n=n, confirm=n if confirm is None else confirm, after_error=after_error, soft_labels=soft_labels, seed=seed)  # type: ignore[arg-type]
     except ValueError as exc:
         raise InputError(None, str(exc), field="options") from None
+    ray_settings = _ray_settings(executor, ray_address, num_gpu_workers, gpus_per_worker, sandbox_workers, workers)
     settings = CollectSettings(
         problems=str(problems), out=str(out), format=format, checkpoints=tuple(checkpoint or ()),
         samples=str(samples) if samples else None, completer=completer, completer_model=completer_model,
         search=search, samples_per_problem=samples_per_problem, timeout=timeout, workers=workers,
         resume=resume, max_open=max_open, reference_p=reference_p,
         shard=parse_shard(shard) if shard else None, flush_seconds=flush_seconds,
+        executor=executor, ray=ray_settings,
     )
     bar = tqdm(desc="labeled", unit="sample", file=sys.stderr, disable=None)
 
@@ -106,6 +120,26 @@ def collect(
         typer.echo(f"{stopped}: stopped early; wholly labeled problems are saved in {out}; rerun the same command to resume", err=True)
         raise typer.Exit(143 if stopped == "SIGTERM" else 130)
     typer.echo(f"dataset: {out} (summary: {out / SUMMARY})", err=True)
+
+
+def _ray_settings(executor: str, address: str | None, gpu_workers: int | None, gpus_per_worker: float | None,
+                  sandbox_workers: int | None, workers: int | None) -> RaySettings | None:
+    """--executor ray's options, checked here so that a mistake costs no model load."""
+    given = {"--ray-address": address, "--num-gpu-workers": gpu_workers, "--gpus-per-worker": gpus_per_worker,
+             "--sandbox-workers": sandbox_workers}
+    if executor not in EXECUTORS:
+        raise InputError(None, f"unknown executor {executor!r} ({'|'.join(EXECUTORS)})", field="--executor")
+    if executor != "ray":
+        named = [k for k, v in given.items() if v is not None]
+        if named:
+            raise InputError(None, "needs --executor ray", field=named[0])
+        return None
+    rs = RaySettings(address=address, num_gpu_workers=1 if gpu_workers is None else gpu_workers,
+                     gpus_per_worker=gpus_per_worker, sandbox_workers=sandbox_workers,
+                     judges_per_worker=1 if workers is None else workers)
+    rs.check()
+    import_ray()  # not installed: one line, exit 2
+    return rs
 
 
 def _print_summary(s: RunStats) -> None:

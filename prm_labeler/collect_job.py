@@ -11,6 +11,10 @@ combines them. Rerunning a shard with the same ``--out`` resumes it.
 Signals: the first SIGINT/SIGTERM lets the in-flight round finish, commits the problems that are
 wholly labeled, discards the rest (relabeled identically on resume) and returns with
 ``RunStats.interrupted`` set; a second one (a second later or more) aborts at once.
+
+Executors: ``local`` (one process: the completer engine and a sandbox pool on this machine) or
+``ray`` (``prm_labeler.ray_executor``: completer and sandbox actors on a Ray cluster, the driver,
+its search and its one writer here; checkpoints run one after another, each on fresh actors).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Self
@@ -41,12 +46,14 @@ from prm_labeler.completers.base import CompleterConfig
 from prm_labeler.dataset import LabeledDatasetWriter
 from prm_labeler.errors import InputError
 from prm_labeler.problems import Problem, load_problem_map
+from prm_labeler.ray_executor import RaySettings
 from prm_labeler.search import SearchConfig
 from prm_labeler.solutions import iter_solutions
 from prm_labeler.timeouts import adaptive_timeouts
 from sandbox import Sandbox
 
 SUMMARY = "collect_summary.json"
+EXECUTORS = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,8 @@ class CollectSettings:
     reference_p: float = 0.5  # the simulated "reference" backend's success probability
     shard: tuple[int, int] | None = None  # (index, count): label only this shard's problems
     flush_seconds: float = 30.0  # commit finished problems at the end of a round this often
+    executor: str = "local"  # local | ray
+    ray: RaySettings | None = None  # --executor ray: the cluster and its actors
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -129,6 +138,10 @@ def run_collect(settings: CollectSettings, on_progress: Callable[[RunStats], Non
         raise InputError(None, "give --checkpoint MODEL (one or more) or --samples FILE", field="--checkpoint/--samples")
     if settings.samples is not None and settings.checkpoints:
         raise InputError(None, "give --checkpoint or --samples, not both", field="--checkpoint/--samples")
+    if settings.executor not in EXECUTORS:
+        raise InputError(None, f"unknown executor {settings.executor!r} ({'|'.join(EXECUTORS)})", field="--executor")
+    if settings.executor == "ray":
+        return _run_on_ray(settings, on_progress)
     if len(settings.checkpoints) > 1:
         runs: list[RunStats] = []
         with StopSignals(forward_to_children=True) as stop:
@@ -142,6 +155,23 @@ def run_collect(settings: CollectSettings, on_progress: Callable[[RunStats], Non
     return [_collect_one(settings, on_progress)]
 
 
+def _run_on_ray(settings: CollectSettings, on_progress: Callable[[RunStats], None]) -> list[RunStats]:
+    """The checkpoints one after another in this process (the engines live in Ray actors, which
+    are killed between checkpoints), on one Ray session."""
+    from prm_labeler.ray_executor import RaySession
+
+    rs = settings.ray or RaySettings()
+    rs.check()
+    runs: list[RunStats] = []
+    with RaySession(rs) as session, StopSignals() as stop:
+        for ck in settings.checkpoints or (None,):
+            if stop() or (runs and runs[-1].interrupted):
+                break
+            one = replace(settings, ray=rs, checkpoints=(ck,)) if ck is not None else replace(settings, ray=rs)
+            runs.append(_collect_one_inner(one, on_progress, stop, session))
+    return runs
+
+
 def _in_own_process(settings: CollectSettings) -> RunStats:
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(1) as pool:
@@ -153,7 +183,7 @@ def _collect_one(settings: CollectSettings, on_progress: Callable[[RunStats], No
         return _collect_one_inner(settings, on_progress, stop)
 
 
-def _collect_one_inner(settings: CollectSettings, on_progress: Callable[[RunStats], None], stop: StopSignals) -> RunStats:
+def _collect_one_inner(settings: CollectSettings, on_progress: Callable[[RunStats], None], stop: StopSignals, session: Any = None) -> RunStats:
     problems = load_problem_map(settings.problems, settings.format)
     samples = _read_samples(settings, problems) if settings.samples else None  # validate before work
     if settings.shard is not None:
@@ -162,7 +192,7 @@ def _collect_one_inner(settings: CollectSettings, on_progress: Callable[[RunStat
         samples = None if samples is None else [s for s in samples if s.problem_id in problems]
     _check_same_shard(Path(settings.out), settings)
     with LabeledDatasetWriter(settings.out, resume=settings.resume) as writer:
-        with _completer(settings, problems) as completer, Sandbox(workers=settings.workers) as sandbox:
+        with _engines(settings, problems, session) as (completer, sandbox, executor_stats):
             timeouts = _timeouts(settings, sandbox, problems)
             skipped = 0
             if samples is None:  # sample the policy, for problems not fully labeled yet
@@ -182,6 +212,7 @@ def _collect_one_inner(settings: CollectSettings, on_progress: Callable[[RunStat
             stats_dict = stats.as_dict()
             stats_dict["isolation"] = sandbox.isolation
             stats_dict["shard"] = shard_text(settings.shard)
+            stats_dict.update(executor_stats())
         if not stats.interrupted:
             writer.finalize()
     _save_summary(Path(settings.out), settings, stats_dict)
@@ -201,17 +232,40 @@ def _read_samples(settings: CollectSettings, problems: dict[str, Problem]) -> li
     return out
 
 
-def _completer(settings: CollectSettings, problems: dict[str, Problem]) -> Completer:
-    cfg = settings.completer
-    if cfg.backend == "reference":  # simulated: completes from the reference solutions
-        from prm_labeler.completers.reference import ReferenceCompleter
+@contextmanager
+def _engines(settings: CollectSettings, problems: dict[str, Problem], session: Any = None) -> Iterator[tuple[Any, Any, Callable[[], dict[str, Any]]]]:
+    """(completer, sandbox, executor statistics) for one checkpoint: in this process, or Ray
+    actors behind the same two methods (``complete``, ``first_pass``) on ``session``'s cluster."""
+    if settings.executor == "ray":
+        from prm_labeler.ray_executor import RaySession, ray_pools
 
-        return ReferenceCompleter(cfg, list(problems.values()), p=settings.reference_p)
+        rs = settings.ray or RaySettings()
+        with ray_pools((session or RaySession(rs)).get(), rs, settings, problems) as pools:
+            yield pools.completer, pools.sandbox, pools.stats
+        return
+    with _completer(settings, problems) as completer, Sandbox(workers=settings.workers) as sandbox:
+        yield completer, sandbox, lambda: {"executor": "local"}
+
+
+def completer_config(settings: CollectSettings) -> tuple[CompleterConfig, str]:
+    """The completer's config (its model filled in) and the option the model came from."""
+    cfg = settings.completer
+    if cfg.backend == "reference":
+        return cfg, "--backend"
     option = "--completer-model" if settings.completer_model else "--checkpoint"
     model = settings.completer_model or (settings.checkpoints[0] if settings.checkpoints else "")
     if cfg.backend != "openai" and not model:
         raise InputError(None, "with --samples, name the completer with --completer-model", field="--completer-model")
-    return make_completer(replace(cfg, model=model or cfg.model), model_option=option)
+    return replace(cfg, model=model or cfg.model), option
+
+
+def _completer(settings: CollectSettings, problems: dict[str, Problem]) -> Completer:
+    config, option = completer_config(settings)
+    if config.backend == "reference":  # simulated: completes from the reference solutions
+        from prm_labeler.completers.reference import ReferenceCompleter
+
+        return ReferenceCompleter(config, list(problems.values()), p=settings.reference_p)
+    return make_completer(config, model_option=option)
 
 
 def _timeouts(settings: CollectSettings, sandbox: Sandbox, problems: dict[str, Problem]) -> dict[str, float]:
