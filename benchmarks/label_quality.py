@@ -109,7 +109,7 @@ def main() -> None:
     ap.add_argument("--problems", type=int, default=100, help="training-side world problems (seed 1)")
     ap.add_argument("--heldout", type=int, default=60, help="held-out world problems (seed 2)")
     ap.add_argument("--samples-per-problem", type=int, default=4)
-    ap.add_argument("--n", type=int, default=8, help="completions per probe")
+    ap.add_argument("--n", type=int, default=16, help="completions per probe (collect's default)")
     ap.add_argument("--temperature", type=float, default=1.0)
     ap.add_argument("--backend", default="transformers", choices=["transformers", "vllm"])
     ap.add_argument("--workers", type=int, default=2)

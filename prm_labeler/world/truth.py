@@ -2,15 +2,19 @@
 
 For a sample with steps s_1..s_L (split exactly as ``collect`` splits it), prefix k (its first k
 steps) is *completable* when some suffix of the canonical solution finishes it into a passing
-program. In this world that holds exactly when the variable after the prefix equals the canonical
-state after some j operations, on every test input at once (then the canonical operations j+1..
-finish it); once the prefix has returned, only the final state will do. As in the label rule, the
-full sample as written (prefix L) counts as completable only when it passes its tests.
+program *the natural way*: after a prefix holding j code lines, the canonical lines j+1..n (the
+rest of the spec, one line per operation) give the expected output on every test input. A wrong
+line is therefore an error unless the operations after it erase the difference on the tests
+(``% 3`` after a ``+ 3``: then the spec's own continuation passes, and so does the label rule's
+search); a line that only an extra fix-up line could repair is an error (no correct solution
+written one line per operation starts that way). Once the prefix has returned, only the output
+itself counts. As in the label rule, the full sample as written (prefix L) counts as
+completable only when it passes its tests.
 
-The first error is the first step k whose prefix is not completable: the label the binary search
-should find. Each prefix is judged in the sandbox (the sample is model output) as the program
-``preamble + s_1..s_k + "return <var>"`` with an assert that the returned list of values, one per
-test input, is one of the canonical state rows.
+The first error of a failing sample is the first step whose prefix is not completable: the label
+the binary search should find; a sample that passes has none. Each prefix is judged in the sandbox (the sample is model output) as the program
+``preamble + s_1..s_k + "return <var>"``; the judge applies the canonical suffixes to what it
+returns (trusted code on plain values) and asserts that one of them gives the expected outputs.
 """
 
 from __future__ import annotations
@@ -44,13 +48,21 @@ def world_meta(problem: Problem) -> dict[str, Any]:
     return meta
 
 
-def _state_tests(meta: dict[str, Any], final_only: bool) -> AssertTests:
-    rows = [meta["states"][-1]] if final_only else meta["states"]
+def _suffix_tests(meta: dict[str, Any], done: int, returned: bool) -> AssertTests:
+    """Passes when the canonical operations after the first ``done``, applied judge-side to what
+    the candidate's prefix returns, give the expected output on every test input (once the
+    prefix has returned: the output itself)."""
+    var, ops = meta["var"], meta["ops"]
+    defs = "".join(f"def _op{i}({var}):\n    {line}\n    return {var}\n" for i, line in enumerate(ops))
+    start = len(ops) if returned else min(done, len(ops))
     code = (
-        f"_inputs = {meta['inputs']!r}\n"
-        f"_rows = {rows!r}\n"
-        "_got = [f(a) for a in _inputs]\n"
-        "assert _got in _rows\n"
+        defs
+        + f"_ops = [{', '.join(f'_op{i}' for i in range(len(ops)))}]\n"
+        + f"_inputs = {meta['inputs']!r}\n"
+        + f"_want = {meta['states'][-1]!r}\n"
+        + "def _finish(v, j):\n    for op in _ops[j:]:\n        v = op(v)\n    return v\n"
+        + "_got = [f(a) for a in _inputs]\n"
+        + f"assert [_finish(g, {start}) for g in _got] == _want\n"
     )
     return AssertTests(test_code=code, functions=("f",))
 
@@ -68,7 +80,7 @@ def prefix_jobs(problem: Problem, solution: str, timeout: float = 5.0) -> tuple[
             jobs.append(Job(problem.program(solution[: split.code_end] if not split.fenced else preamble + body), problem.tests, timeout, problem.problem_id))
             continue
         text = preamble + body + ("" if body.endswith("\n") else "\n") + f"    return {meta['var']}\n"
-        jobs.append(Job(problem.program(text), _state_tests(meta, bool(RETURN.search(body))), timeout, problem.problem_id))
+        jobs.append(Job(problem.program(text), _suffix_tests(meta, sum(not c for c in split.comments[:k]), bool(RETURN.search(body))), timeout, problem.problem_id))
     return steps, jobs
 
 
@@ -89,7 +101,9 @@ def ground_truth(problems: dict[str, Problem], samples: Iterable[tuple[str, str]
     out = []
     for pid, solution, steps, start, count in plan:
         ok = tuple(v.passed for v in verdicts[start: start + count])
-        first = next((k for k, good in enumerate(ok) if not good), -1)
+        # a sample that passes its tests is a solution, every line +1 (the label rule), even
+        # when it took another road than the spec's one line per operation
+        first = -1 if not ok or ok[-1] else next(k for k, good in enumerate(ok) if not good)
         out.append(Truth(pid, solution, steps, first, ok))
     return out
 

@@ -94,22 +94,25 @@ def test_first_error_is_the_first_wrong_line(world, sandbox):
     assert [t.first_error_step for t in truths] == want
 
 
-def test_swapped_lines_that_meet_again_are_not_errors(sandbox, tmp_path):
-    """`x = x + 2; x = x + 3` in either order reaches the same states: completable by the
-    reference's suffix after the second line, but the first line (a state no reference prefix
-    has) is the error unless the state matches -- the truth is about states, not text."""
+def test_truth_follows_the_spec_line_by_line(sandbox, tmp_path):
+    """Prefix k is completable when the spec's remaining lines finish it: a wrong line that the
+    later operations erase on the tests is no error, one that needs a fix-up line is."""
     path = tmp_path / "p.jsonl"
     from prm_labeler.world.generator import Op, WorldProblem
 
     p = WorldProblem("t/0", "int", (Op("add 2", "x = x + 2", lambda v: v + 2), Op("add 3", "x = x + 3", lambda v: v + 3),
-                                    Op("multiply by 2", "x = x * 2", lambda v: v * 2)), (1, 2, 3, 4, 5, 6))
+                                    Op("multiply by 2", "x = x * 2", lambda v: v * 2), Op("take it mod 5", "x = x % 5", lambda v: v % 5)),
+                     (1, 2, 3, 4, 5, 6))
     path.write_text(json.dumps(p.record()) + "\n")
     problems = load_problem_map(str(path), "jsonl")
-    swapped = p.prompt + "    x = x + 3\n    x = x + 2\n    x = x * 2\n    return x\n"
-    merged = p.prompt + "    x = x + 5\n    x = x * 2\n    return x\n"
-    t_swapped, t_merged = ground_truth(problems, [("t/0", swapped), ("t/0", merged)], sandbox)
-    assert t_swapped.first_error_step == 0 and t_swapped.completable == (False, True, True, True)
-    assert t_merged.first_error_step == -1  # x + 5 is the state after two operations
+    head, tail = p.prompt, "    x = x * 2\n    x = x % 5\n    return x\n"
+    erased = head + "    x = x + 7\n    x = x + 3\n    x = x * 2\n    x = x % 3\n    return x\n"  # (x+10)*2 % 5 == (x+5)*2 % 5
+    wrong = head + "    x = x - 2\n    x = x + 3\n" + tail  # needs a fix-up line: an error
+    swapped = head + "    x = x + 3\n    x = x + 2\n" + tail  # another road to a passing program
+    t_erased, t_wrong, t_swapped = ground_truth(problems, [("t/0", erased), ("t/0", wrong), ("t/0", swapped)], sandbox)
+    assert t_erased.completable[:3] == (True, True, True) and t_erased.first_error_step == 3  # the % 3 line
+    assert t_wrong.completable == (False,) * 5 and t_wrong.first_error_step == 0
+    assert t_swapped.first_error_step == -1 and t_swapped.completable[0] is False  # it passes: a solution
 
 
 def test_agreement_counts():
