@@ -71,6 +71,7 @@ def collect(name: str, problems: Path, samples: Path, out: Path, policy: str, cf
     return {
         "strategy": name, "samples": stats.samples, "failing": a.failing,
         "exact": a.exact / a.samples, "exact_failing": a.exact_failing / a.failing if a.failing else None,
+        "exact_labeled": a.as_dict()["exact_rate_labeled"], "exact_labeled_failing": a.as_dict()["exact_rate_labeled_failing"],
         "too_early": a.too_early, "too_late": a.too_late, "unsolvable": a.unsolvable,
         "calls_per_sample": stats.completer_calls / stats.samples,
         "calls_per_failing": stats.completer_calls / max(1, stats.failing),
@@ -141,11 +142,14 @@ def main() -> None:
     linear = rows[-1]
     print(f"\nLabel quality: {rows[0]['samples']} samples of the tiny policy on {args.problems} world problems "
           f"({rows[0]['failing']} failing), N={args.n}, T={args.temperature}, backend {args.backend}")
-    print(f"{'strategy':<16}{'exact':>8}{'exact|fail':>12}{'early':>7}{'late':>6}{'unsolv':>8}{'calls/sample':>14}{'calls/failing':>15}{'vs linear':>11}{'wall s':>8}")
+    print("exact: first_error_step equal to the truth, over all samples (unsolvable counts wrong) and over the labeled"
+          " ones (not unsolvable); calls: completer calls (probes of N completions) per sample")
+    print(f"{'strategy':<16}{'unsolv':>7}{'exact':>8}{'|labeled':>10}{'|lab. fail':>12}{'early':>7}{'late':>6}"
+          f"{'calls/sample':>14}{'calls/failing':>15}{'linear/this':>13}{'wall s':>8}")
     for r in rows:
         ratio = linear["calls_per_sample"] / r["calls_per_sample"]
-        print(f"{r['strategy']:<16}{pct(r['exact']):>8}{pct(r['exact_failing']):>12}{r['too_early']:>7}{r['too_late']:>6}"
-              f"{r['unsolvable']:>8}{r['calls_per_sample']:>14.2f}{r['calls_per_failing']:>15.2f}{ratio:>10.2f}x{r['seconds']:>8.0f}")
+        print(f"{r['strategy']:<16}{r['unsolvable']:>7}{pct(r['exact']):>8}{pct(r['exact_labeled']):>10}{pct(r['exact_labeled_failing']):>12}"
+              f"{r['too_early']:>7}{r['too_late']:>6}{r['calls_per_sample']:>14.2f}{r['calls_per_failing']:>15.2f}{ratio:>12.2f}x{r['seconds']:>8.0f}")
 
     prm_rows = []
     if not args.skip_prm:

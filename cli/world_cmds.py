@@ -100,11 +100,11 @@ def _table(a: dict) -> str:
     rows = [
         ("samples", a["samples"]),
         ("failing (truth)", a["failing"]),
-        ("first error exact", f"{a['exact']} ({pct(a['exact_rate'])})"),
-        ("  among failing", f"{a['exact_failing']} ({pct(a['exact_rate_failing'])})"),
+        ("unsolvable (no labels)", a["unsolvable"]),
+        ("first error exact", f"{a['exact']} ({pct(a['exact_rate'])} of all, {pct(a['exact_rate_labeled'])} of the labeled)"),
+        ("  among failing", f"{a['exact_failing']} ({pct(a['exact_rate_failing'])} of all, {pct(a['exact_rate_labeled_failing'])} of the labeled)"),
         ("labeled too early", a["too_early"]),
         ("labeled too late / missed", a["too_late"]),
-        ("unsolvable (no label)", a["unsolvable"]),
     ]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)

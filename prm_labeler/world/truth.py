@@ -118,10 +118,17 @@ class Agreement:
     too_late: int = 0
     unsolvable: int = 0  # labeler gave up (no completable prefix at all)
 
+    unsolvable_failing: int = 0
+
     def as_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
-        d["exact_rate"] = self.exact / self.samples if self.samples else None
-        d["exact_rate_failing"] = self.exact_failing / self.failing if self.failing else None
+        rate = lambda a, b: a / b if b else None
+        d["exact_rate"] = rate(self.exact, self.samples)
+        d["exact_rate_failing"] = rate(self.exact_failing, self.failing)
+        # the samples that carry labels (the paper leaves "unsolvable" ones out)
+        d["labeled"] = self.samples - self.unsolvable
+        d["exact_rate_labeled"] = rate(self.exact, self.samples - self.unsolvable)
+        d["exact_rate_labeled_failing"] = rate(self.exact_failing, self.failing - self.unsolvable_failing)
         return d
 
 
@@ -134,6 +141,7 @@ def agreement(labeled: Sequence[int], truths: Sequence[Truth], finish_reasons: S
         a.failing += failing
         if finish_reasons is not None and finish_reasons[i] == "unsolvable":
             a.unsolvable += 1
+            a.unsolvable_failing += failing
             continue
         if got == t.first_error_step:
             a.exact += 1

@@ -7,12 +7,11 @@ vLLM cannot free an engine in-process. Teardown undoes vLLM's process-wide patch
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
 from prm_labeler.completers import CompleterConfig, CompleterError, CompletionRequest, cut_completion, make_completer
-from tests.fixtures_models import require_vllm, vllm_test_env
+from tests.fixtures_models import patched_environ, require_vllm, vllm_test_env
 
 pytestmark = [pytest.mark.needs_vllm, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -27,19 +26,11 @@ def engine_config(tiny_model_dir, tmp_path_factory):
     require_vllm()
     import torch
 
-    env = vllm_test_env(tmp_path_factory.mktemp("vllm"))
-    saved_env = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
     set_threads = torch.set_num_threads
-    cfg = CompleterConfig(backend="vllm", model=str(tiny_model_dir), dtype="float32", enforce_eager=True,
-                          max_model_len=1024, max_tokens=24, temperature=1.0, top_p=0.95)
-    yield cfg
+    with patched_environ(vllm_test_env(tmp_path_factory.mktemp("vllm"))):
+        yield CompleterConfig(backend="vllm", model=str(tiny_model_dir), dtype="float32", enforce_eager=True,
+                              max_model_len=1024, max_tokens=24, temperature=1.0, top_p=0.95)
     torch.set_num_threads = set_threads  # vLLM's CPU worker replaces it process-wide
-    for k, v in saved_env.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
 
 
 @pytest.fixture(scope="module")

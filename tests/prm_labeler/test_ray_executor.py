@@ -38,7 +38,7 @@ from prm_labeler.completers.base import CompleterConfig
 from prm_labeler.ray_executor import RaySettings
 from prm_labeler.search import SearchConfig
 from tests.conftest import assert_one_line_error, skip_or_fail
-from tests.fixtures_models import require_vllm, vllm_test_env
+from tests.fixtures_models import patched_environ, require_vllm, vllm_test_env
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -52,18 +52,12 @@ def ray_cluster():
         import ray
     except ImportError:
         skip_or_fail("ray is not installed (pip install -e .[ray], see scripts/setup.sh)")
-    saved = {k: os.environ.get(k) for k in ("RAY_USAGE_STATS_ENABLED", "RAY_AUTH_MODE")}
-    os.environ.update(RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="disabled")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        yield ray
-    finally:
-        ray.shutdown()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with patched_environ({"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}):
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        try:
+            yield ray
+        finally:
+            ray.shutdown()
 
 
 @pytest.fixture(scope="module")

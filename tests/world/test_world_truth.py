@@ -121,6 +121,8 @@ def test_agreement_counts():
     truths = [Truth("a", "", ("",) * 4, fe, ()) for fe in (-1, 2, 2, 2, 1)]
     a = agreement([-1, 2, 1, 3, -1], truths, ["solution", "found_error", "found_error", "found_error", "unsolvable"])
     assert (a.samples, a.failing, a.exact, a.exact_failing, a.too_early, a.too_late, a.unsolvable) == (5, 4, 2, 1, 1, 1, 1)
+    d = a.as_dict()
+    assert d["labeled"] == 4 and d["exact_rate_labeled"] == 0.5 and d["exact_rate_labeled_failing"] == 1 / 3
 
 
 def test_cli_problems_and_errors(tmp_path):
