@@ -33,8 +33,8 @@ $PL inspect "$OUT/labels"
 echo "== 3. the labels against the world's ground truth (exact first-error line)" >&2
 $PL world truth --problems "$OUT/problems.jsonl" --data "$OUT/labels"
 echo "== 4. train a PRM on the labels, initialised from the policy" >&2
-$PL train --data "$OUT/labels" --model "$POLICY" --out "$OUT/prm" --eval-fraction 0 --epochs 3 \
-  --learning-rate 2e-4 --warmup-ratio 0.05 --lr-scheduler cosine --batch-size 16 --save-steps 0 --torch-threads 2
+$PL train --data "$OUT/labels" --model "$POLICY" --out "$OUT/prm" --eval-fraction 0 --epochs 8 \
+  --learning-rate 1e-3 --warmup-ratio 0.05 --lr-scheduler cosine --batch-size 16 --save-steps 0 --torch-threads 2
 echo "== 5. held-out problems: collect, replace the labels by the ground truth, evaluate the PRM" >&2
 $PL collect --problems "$OUT/heldout.jsonl" --out "$OUT/heldout-labels" "${COLLECT[@]}"
 $PL world truth --problems "$OUT/heldout.jsonl" --data "$OUT/heldout-labels" --out "$OUT/heldout-truth"
