@@ -67,11 +67,12 @@ def collect(name: str, problems: Path, samples: Path, out: Path, policy: str, cf
     seconds = time.monotonic() - t
     scored = score_dataset(out, load_problem_map(str(problems), "jsonl"), workers)
     a = scored.agreement
-    log(f"{name}: {a.as_dict()}")
+    d = a.as_dict()
+    log(f"{name}: {d}")
     return {
         "strategy": name, "samples": stats.samples, "failing": a.failing,
         "exact": a.exact / a.samples, "exact_failing": a.exact_failing / a.failing if a.failing else None,
-        "exact_labeled": a.as_dict()["exact_rate_labeled"], "exact_labeled_failing": a.as_dict()["exact_rate_labeled_failing"],
+        "exact_labeled": d["exact_rate_labeled"], "exact_labeled_failing": d["exact_rate_labeled_failing"],
         "too_early": a.too_early, "too_late": a.too_late, "unsolvable": a.unsolvable,
         "calls_per_sample": stats.completer_calls / stats.samples,
         "calls_per_failing": stats.completer_calls / max(1, stats.failing),
@@ -154,11 +155,11 @@ def main() -> None:
     prm_rows = []
     if not args.skip_prm:
         # ground-truth copy of the training samples; held-out samples with ground-truth labels
-        write_ground_truth_copy(rows[0]["_scored"], load_problem_map(str(train_p), "jsonl"), work / "truth-train")
+        write_ground_truth_copy(rows[0]["_scored"], work / "truth-train")
         sample_file(args.policy, held_p, args.samples_per_problem, cfg, work / "heldout-samples.jsonl")
         held = collect("heldout", held_p, work / "heldout-samples.jsonl", work / "heldout-labels", args.policy, cfg,
                        strategies[0][1], args.workers)
-        write_ground_truth_copy(held["_scored"], load_problem_map(str(held_p), "jsonl"), work / "truth-heldout")
+        write_ground_truth_copy(held["_scored"], work / "truth-heldout")
         for name, data in (("searched labels", work / f"labels-{strategies[0][0]}"), ("ground truth", work / "truth-train")):
             prm_rows.append(train_and_eval(name, data, work / "truth-heldout", args.policy, work / f"prm-{name.split()[0]}", args))
             log(f"PRM on {name}: {prm_rows[-1]}")

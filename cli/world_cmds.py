@@ -80,10 +80,7 @@ def truth_cmd(
 
     problem_map = load_problem_map(str(problems), "jsonl")
     for p in problem_map.values():
-        try:
-            world_meta(p)
-        except InputError as exc:
-            raise InputError(problems, str(exc).split(": ", 1)[-1], field="metadata") from None
+        world_meta(p, problems)
     scored = score_dataset(data, problem_map, workers)
     a = scored.agreement.as_dict()
     if as_json:
@@ -91,7 +88,7 @@ def truth_cmd(
     else:
         typer.echo(_table(a))
     if out is not None:
-        n = write_ground_truth_copy(scored, problem_map, out)
+        n = write_ground_truth_copy(scored, out)
         typer.echo(f"wrote {n} samples with ground-truth labels to {out}", err=True)
 
 

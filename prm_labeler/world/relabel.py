@@ -9,7 +9,6 @@ from typing import Any
 from data_schemas.labels import FOUND_ERROR, SOLUTION
 from prm_labeler.labels_rule import step_labels
 from prm_labeler.problems import Problem
-from prm_labeler.steps import split_solution
 from prm_labeler.world.truth import Agreement, Truth, agreement, ground_truth
 from sandbox import Sandbox
 
@@ -35,21 +34,19 @@ def score_dataset(data: str | Path, problems: dict[str, Problem], workers: int |
     return Scored(truths, agreement(got, truths, [r["finish_reason"] for r in rows]), rows)
 
 
-def write_ground_truth_copy(scored: Scored, problems: dict[str, Problem], out: str | Path) -> int:
+def write_ground_truth_copy(scored: Scored, out: str | Path) -> int:
     """The same samples with ground-truth labels (the searched labels replaced): an oracle
     dataset for training a PRM on perfect labels. Returns the rows written."""
     from prm_labeler.dataset import LabeledDatasetWriter
 
     with LabeledDatasetWriter(out, resume=False) as writer:
         for row, t in zip(scored.rows, scored.truths):
-            problem = problems[row["problem_id"]]
-            comments = split_solution(row["solution"], problem.solution_prefix).comments
             reason = SOLUTION if t.first_error_step < 0 else FOUND_ERROR
             after = row.get("after_error") or "negative"
             new = dict(row)
             new["finish_reason"] = reason
             new["first_error_step"] = t.first_error_step
-            new["labels"] = step_labels(comments, reason, t.first_error_step, after)  # type: ignore[arg-type]
+            new["labels"] = step_labels(t.comments, reason, t.first_error_step, after)  # type: ignore[arg-type]
             writer.append(new)
         writer.finalize()
     return len(scored.rows)

@@ -22,11 +22,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from prm_labeler.errors import InputError
 from prm_labeler.problems import Problem
-from prm_labeler.steps import split_solution
+from prm_labeler.steps import StepSplit, split_solution
 from sandbox import AssertTests, Job, Sandbox
 
 RETURN = re.compile(r"^\s+return\b", re.MULTILINE)
@@ -39,12 +40,15 @@ class Truth:
     steps: tuple[str, ...]
     first_error_step: int  # 0-based step index; -1 when the sample passes its tests
     completable: tuple[bool, ...]  # prefix k = 1..L
+    comments: tuple[bool, ...] = ()  # per step: a comment step (label 0), as collect splits it
 
 
-def world_meta(problem: Problem) -> dict[str, Any]:
+def world_meta(problem: Problem, source: str | Path | None = None) -> dict[str, Any]:
+    """The world's fields of a problem's metadata; ``source`` (the problems file) names the
+    file in the error when the problem is not a world problem."""
     meta = problem.metadata
     if not isinstance(meta, dict) or "states" not in meta or "var" not in meta:
-        raise InputError(None, f"problem {problem.problem_id} is not a tiny-world problem (no metadata.states)", field="metadata")
+        raise InputError(source, f"problem {problem.problem_id} is not a tiny-world problem (no metadata.states)", field="metadata")
     return meta
 
 
@@ -67,21 +71,20 @@ def _suffix_tests(meta: dict[str, Any], done: int, returned: bool) -> AssertTest
     return AssertTests(test_code=code, functions=("f",))
 
 
-def prefix_jobs(problem: Problem, solution: str, timeout: float = 5.0) -> tuple[tuple[str, ...], list[Job]]:
-    """The steps of ``solution`` and one job per prefix k = 1..L (the last is the sample itself)."""
+def prefix_jobs(problem: Problem, solution: str, timeout: float = 5.0) -> tuple[StepSplit, list[Job]]:
+    """The split of ``solution`` and one job per prefix k = 1..L (the last is the sample itself)."""
     meta = world_meta(problem)
     split = split_solution(solution, problem.solution_prefix)
     steps = split.steps
-    preamble = solution[: split.steps_start]
     jobs = []
     for k in range(1, len(steps) + 1):
         body = "".join(steps[:k])
-        if k == len(steps):
-            jobs.append(Job(problem.program(solution[: split.code_end] if not split.fenced else preamble + body), problem.tests, timeout, problem.problem_id))
+        if k == len(steps):  # the sample as collect judges it: preamble + every step
+            jobs.append(Job(problem.program(split.program), problem.tests, timeout, problem.problem_id))
             continue
-        text = preamble + body + ("" if body.endswith("\n") else "\n") + f"    return {meta['var']}\n"
+        text = split.preamble + body + ("" if body.endswith("\n") else "\n") + f"    return {meta['var']}\n"
         jobs.append(Job(problem.program(text), _suffix_tests(meta, sum(not c for c in split.comments[:k]), bool(RETURN.search(body))), timeout, problem.problem_id))
-    return steps, jobs
+    return split, jobs
 
 
 def ground_truth(problems: dict[str, Problem], samples: Iterable[tuple[str, str]], sandbox: Sandbox) -> list[Truth]:
@@ -91,20 +94,20 @@ def ground_truth(problems: dict[str, Problem], samples: Iterable[tuple[str, str]
     for pid, solution in samples:
         if pid not in problems:
             raise InputError(None, f"sample of unknown problem {pid!r}", field="problem_id")
-        steps, js = prefix_jobs(problems[pid], solution)
-        plan.append((pid, solution, steps, len(jobs), len(js)))
+        split, js = prefix_jobs(problems[pid], solution)
+        plan.append((pid, solution, split, len(jobs), len(js)))
         jobs += js
     verdicts = sandbox.run(jobs)
     bad = next((v for v in verdicts if v.status == "error"), None)
     if bad is not None:
         raise RuntimeError(f"sandbox error while computing ground truth for {bad.key}: {bad.reason} ({bad.detail})")
     out = []
-    for pid, solution, steps, start, count in plan:
+    for pid, solution, split, start, count in plan:
         ok = tuple(v.passed for v in verdicts[start: start + count])
         # a sample that passes its tests is a solution, every line +1 (the label rule), even
         # when it took another road than the spec's one line per operation
         first = -1 if not ok or ok[-1] else next(k for k, good in enumerate(ok) if not good)
-        out.append(Truth(pid, solution, steps, first, ok))
+        out.append(Truth(pid, solution, split.steps, first, ok, split.comments))
     return out
 
 
