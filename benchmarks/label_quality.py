@@ -15,7 +15,8 @@ wrong); "calls" = completer calls (probes, each N completions) per sample and pe
 
 Part 2, the PRM: the tiny policy as backbone (critic initialisation, as in the paper), trained
 with ``prm-label train`` on (a) the binary+confirm labels, (b) ground-truth labels of the same
-samples; both evaluated on held-out problems (unseen seed) whose samples carry ground-truth
+samples; against (c) the untrained baseline ``prm-label evaluate --likelihood`` (the policy's own
+token probabilities, threshold fit on the binary+confirm labels); all evaluated on held-out problems (unseen seed) whose samples carry ground-truth
 labels: ProcessBench first-error F1 and step AUROC.
 
     .venv/bin/python benchmarks/label_quality.py                 # ~12 min on 2 cores
@@ -101,6 +102,17 @@ def train_and_eval(name: str, data: Path, heldout: Path, policy: str, out: Path,
             "heldout_samples": report["samples"]}
 
 
+def likelihood_eval(policy: str, fit: Path, heldout: Path) -> dict:
+    """The baseline a PRM should beat: the policy's own token probabilities, threshold fit on the training side."""
+    from prm_labeler.trainer.score_job import evaluate_dir
+
+    report = evaluate_dir(Path(policy), heldout, likelihood=True, fit_data=fit, torch_threads=2)
+    pb, step = report["processbench"], report["step"]
+    return {"prm": "policy likelihood", "f1": pb["f1"], "acc_erroneous": pb["acc_erroneous"], "acc_correct": pb["acc_correct"],
+            "auroc": step["auroc_wrong"], "sign_accuracy": step["sign_accuracy"], "train_seconds": 0.0,
+            "heldout_samples": report["samples"], "threshold": report["likelihood_baseline"]["threshold"]}
+
+
 def pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:5.1f}%"
 
@@ -163,14 +175,18 @@ def main() -> None:
         for name, data in (("searched labels", work / f"labels-{strategies[0][0]}"), ("ground truth", work / "truth-train")):
             prm_rows.append(train_and_eval(name, data, work / "truth-heldout", args.policy, work / f"prm-{name.split()[0]}", args))
             log(f"PRM on {name}: {prm_rows[-1]}")
+        prm_rows.append(likelihood_eval(args.policy, work / f"labels-{strategies[0][0]}", work / "truth-heldout"))
+        log(f"baseline: {prm_rows[-1]}")
         print(f"\nPRM (backbone: the tiny policy), trained on {args.problems} problems' samples, "
               f"evaluated on {prm_rows[0]['heldout_samples']} samples of {args.heldout} held-out problems (ground-truth labels)")
-        print(f"{'trained on':<18}{'F1':>7}{'acc err':>9}{'acc cor':>9}{'AUROC':>8}{'sign acc':>10}{'train s':>9}")
+        print(f"{'PRM / labels':<18}{'F1':>7}{'acc err':>9}{'acc cor':>9}{'AUROC':>8}{'sign acc':>10}{'train s':>9}")
         for r in prm_rows:
             print(f"{r['prm']:<18}{r['f1']:>7.3f}{pct(r['acc_erroneous']):>9}{pct(r['acc_correct']):>9}{r['auroc']:>8.3f}"
                   f"{pct(r['sign_accuracy']):>10}{r['train_seconds']:>9.0f}")
         ratio = prm_rows[0]["f1"] / prm_rows[1]["f1"] if prm_rows[1]["f1"] else float("nan")
         print(f"searched-label PRM F1 / ground-truth PRM F1 = {ratio:.2f}")
+        print(f"policy likelihood: no training; a step is wrong when the policy gave one of its tokens probability"
+              f" < {prm_rows[2]['threshold']:.2f} (threshold fit for F1 on the searched labels; `prm-label evaluate --likelihood`)")
     if args.json:
         clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
         args.json.write_text(json.dumps({"labels": clean, "prm": prm_rows, "args": {k: str(v) for k, v in vars(args).items()}}, indent=2))

@@ -102,9 +102,12 @@ def score_cmd(
 @fail_on_input_errors
 def evaluate_cmd(
     ctx: typer.Context,
-    model: Annotated[Path, typer.Option(help="Trained PRM directory (from prm-label train).", envvar=_env("model"))],
+    model: Annotated[Path, typer.Option(help="Trained PRM directory (from prm-label train); with --likelihood, the policy (a causal LM).", envvar=_env("model"))],
     data: Annotated[Path, typer.Option(help="Labeled dataset directory.", envvar=_env("data"))],
     out: Annotated[Optional[Path], typer.Option(help="Also save the report as JSON here.", envvar=_env("out"))] = None,
+    likelihood: Annotated[bool, typer.Option("--likelihood", help="Baseline: score each step by --model's own probability of its least likely token (wrong below the threshold).")] = False,
+    likelihood_threshold: Annotated[Optional[float], typer.Option(help="With --likelihood: the probability below which a step counts as wrong (default 0.5).", envvar=_env("likelihood_threshold"))] = None,
+    fit_data: Annotated[Optional[Path], typer.Option(help="With --likelihood: fit the threshold for the best first-error F1 on this labeled dataset (the training side).", envvar=_env("fit_data"))] = None,
     split: Annotated[str, typer.Option(help="all | heldout | train: the problems `train` held out (prm_train.json in --model), or the others.", envvar=_env("split"))] = "all",
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout instead of the table.")] = False,
     batch_size: Annotated[int, typer.Option(help="Samples per forward pass (sorted by length).", envvar=_env("batch_size"))] = 16,
@@ -118,11 +121,14 @@ def evaluate_cmd(
         raise InputError(None, f"unknown value {split!r} ({' | '.join(SPLITS)})", field="--split")
     if out is not None and out.is_dir():
         raise InputError(out, "is a directory; give a .json file", field="--out")
+    if not likelihood and (likelihood_threshold is not None or fit_data is not None):
+        raise InputError(None, "needs --likelihood", field="--likelihood-threshold" if likelihood_threshold is not None else "--fit-data")
     from prm_labeler.trainer.score_job import evaluate_dir
     from prm_labeler.trainer.scoring import quiet_transformers
 
     quiet_transformers()
-    report = evaluate_dir(model, data, split=split, batch_size=batch_size, max_length=max_length, torch_threads=torch_threads, out=out)
+    report = evaluate_dir(model, data, split=split, batch_size=batch_size, max_length=max_length, torch_threads=torch_threads, out=out,
+                          likelihood=likelihood, likelihood_threshold=likelihood_threshold, fit_data=fit_data)
     if json_out:
         typer.echo(json.dumps(report, indent=1))
     else:

@@ -74,6 +74,11 @@ def render_table(report: Mapping[str, Any]) -> str:
     rows += [(f"best-of-N, PRM pick ({name})", bon["prm"][name], "") for name in AGGREGATES]
     rows += [(f"R² score vs test result ({name})", report["r2"][name], f"{report['samples']} samples, {report['passed']} passed" if i == 0 else "")
              for i, name in enumerate(AGGREGATES)]
+    base = report.get("likelihood_baseline")
+    if base:  # the policy's own probabilities stand in for a PRM
+        fit = base["fit"]
+        note = f"fit for F1 {fit['f1']:.3f} on {fit['samples']} samples of {fit['data']}" if fit else "given"
+        rows.insert(0, ("likelihood baseline: threshold probability", base["threshold"], note))
     lines = ["| metric | value | over |", "|---|---:|---|"]
     lines += [f"| {name} | {_fmt(value)} | {note} |" for name, value, note in rows]
     return "\n".join(lines)

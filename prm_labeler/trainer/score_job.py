@@ -31,6 +31,28 @@ def _scorer(model: Path, batch_size: int, max_length: int | None, torch_threads:
     return PRMScorer.load(model, batch_size=batch_size, max_length=max_length)
 
 
+def _likelihood_scorer(model: Path, batch_size: int, max_length: int | None, torch_threads: int | None,
+                       threshold: float | None, fit_data: Path | None, info: dict[str, Any]) -> Any:
+    from prm_labeler.trainer.likelihood import DEFAULT_THRESHOLD, LikelihoodScorer, fit_threshold, labeled_logprobs
+
+    if threshold is not None and fit_data is not None:
+        raise InputError(None, "give --likelihood-threshold or --fit-data, not both", field="--fit-data")
+    if torch_threads:
+        import torch
+
+        torch.set_num_threads(torch_threads)
+    scorer = LikelihoodScorer.load(model, threshold=threshold or DEFAULT_THRESHOLD, batch_size=batch_size, max_length=max_length)
+    fit = None
+    if fit_data is not None:
+        fitted = labeled_logprobs(scorer, iter_rows(load(fit_data)))
+        if not any(lp is not None for _, row in fitted for lp in row):
+            raise InputError(fit_data, "has no labeled, scorable samples to fit the threshold on", field="--fit-data")
+        scorer.threshold, f1 = fit_threshold(fitted)
+        fit = {"data": str(fit_data), "samples": len(fitted), "f1": f1}
+    info["likelihood_baseline"] = {"threshold": scorer.threshold, "fit": fit}
+    return scorer
+
+
 def _solution_items(solutions: Path, problems: Path, fmt: str) -> Iterator[tuple[dict[str, Any], ScoreItem]]:
     from prm_labeler.problems import load_problem_map
     from prm_labeler.solutions import iter_solutions
@@ -98,13 +120,24 @@ def evaluate_dir(
     max_length: int | None = None,
     torch_threads: int | None = None,
     out: Path | None = None,
+    likelihood: bool = False,
+    likelihood_threshold: float | None = None,
+    fit_data: Path | None = None,
 ) -> dict[str, Any]:
-    """The metrics report of ``model`` on ``data`` (optionally only the problems `train` held out)."""
+    """The metrics report of ``model`` on ``data`` (optionally only the problems `train` held out).
+
+    ``likelihood``: ``model`` is a causal LM (the policy) scored by ``likelihood.LikelihoodScorer``,
+    with ``likelihood_threshold`` or the threshold fit on ``fit_data`` (a labeled dataset).
+    """
     ds = load(data)
     keep = _split_filter(model, split)
-    scorer = _scorer(model, batch_size, max_length, torch_threads)
+    baseline: dict[str, Any] = {}
+    if likelihood:
+        scorer: Any = _likelihood_scorer(model, batch_size, max_length, torch_threads, likelihood_threshold, fit_data, baseline)
+    else:
+        scorer = _scorer(model, batch_size, max_length, torch_threads)
     rows = (r for r in iter_rows(ds) if keep(r["problem_id"]))
-    report = {"model": str(model), "data": str(data), "split": split, **evaluate_rows(scorer, rows)}
+    report = {"model": str(model), "data": str(data), "split": split, **baseline, **evaluate_rows(scorer, rows)}
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out, json.dumps(report, indent=1) + "\n")

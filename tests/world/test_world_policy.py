@@ -85,6 +85,29 @@ def test_ground_truth_copy_trains_and_evaluates(collected, problems, tmp_path):
     assert report["samples"] == 64 and report["processbench"]["erroneous"] == sum(r["first_error_step"] >= 0 for r in rows)
 
 
+def test_likelihood_baseline_through_the_cli(collected, problems, tmp_path):
+    truth = tmp_path / "truth"
+    res = runner.invoke(app, ["world", "truth", "--problems", str(problems), "--data", str(collected), "--out", str(truth)])
+    assert res.exit_code == 0, res.stderr
+    res = runner.invoke(app, ["evaluate", "--model", str(shipped_policy()), "--data", str(truth), "--likelihood",
+                              "--fit-data", str(collected), "--json"])
+    assert res.exit_code == 0, res.stderr
+    report = json.loads(res.stdout)
+    base = report["likelihood_baseline"]
+    assert 0 < base["threshold"] < 1 and base["fit"]["samples"] > 0
+    # the policy's own probabilities find most first errors (benchmarks/label_quality.py: F1 ~0.8);
+    # chance is ~0.1 on erroneous samples
+    assert report["processbench"]["f1"] >= 0.5, report["processbench"]
+    res = runner.invoke(app, ["evaluate", "--model", str(shipped_policy()), "--data", str(truth), "--likelihood-threshold", "0.3"])
+    assert res.exit_code == 2 and "needs --likelihood" in res.stderr and "Traceback" not in res.stderr
+    res = runner.invoke(app, ["evaluate", "--model", str(shipped_policy()), "--data", str(truth), "--likelihood",
+                              "--likelihood-threshold", "0.3", "--fit-data", str(collected)])
+    assert res.exit_code == 2 and "not both" in res.stderr
+    res = runner.invoke(app, ["evaluate", "--model", str(shipped_policy()), "--data", str(truth), "--likelihood",
+                              "--likelihood-threshold", "2"])
+    assert res.exit_code == 2 and "--likelihood-threshold" in res.stderr
+
+
 def test_retraining_is_reproducible_from_the_seed(tmp_path):
     from safetensors.torch import load_file
 
