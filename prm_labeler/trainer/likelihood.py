@@ -16,6 +16,7 @@ Steps past ``max_length`` get ``None``, as with a PRM.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 from prm_labeler.errors import InputError
 from prm_labeler.trainer import metrics
-from prm_labeler.trainer.scoring import ScoreItem, first_line, load_tokenizer
+from prm_labeler.trainer.scoring import ScoreItem, first_line, load_tokenizer, stream_scores
 from prm_labeler.trainer.tokenize import step_spans
 
 DEFAULT_THRESHOLD = 0.5
@@ -47,6 +48,14 @@ class LikelihoodScorer:
         from transformers import AutoModelForCausalLM
 
         tokenizer = load_tokenizer(name)
+        config = Path(str(name)) / "config.json"
+        if config.is_file():  # a PRM would load as a causal LM with a made-up LM head: refuse it
+            try:
+                archs = json.loads(config.read_text(encoding="utf-8")).get("architectures") or []
+            except (OSError, ValueError) as exc:
+                raise InputError(config, f"unreadable model config ({exc})") from None
+            if archs and not any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs):
+                raise InputError(config, f"is a {archs[0]}, not a causal LM: --likelihood needs the policy", field="architectures")
         try:
             model = AutoModelForCausalLM.from_pretrained(str(name), dtype="auto")
         except Exception as exc:  # noqa: BLE001 - any unloadable model is bad input
@@ -86,14 +95,7 @@ class LikelihoodScorer:
 
     def score_stream(self, items: Iterable[Any], to_item: Any, chunk: int = 512) -> Iterator[tuple[Any, list[float | None]]]:
         """Score an iterable in chunks (bounded memory); yields (item, scores) in input order."""
-        buf: list[Any] = []
-        for it in items:
-            buf.append(it)
-            if len(buf) == chunk:
-                yield from zip(buf, self.score([to_item(x) for x in buf]), strict=True)
-                buf = []
-        if buf:
-            yield from zip(buf, self.score([to_item(x) for x in buf]), strict=True)
+        return stream_scores(self.score, items, to_item, chunk)
 
     def _encode(self, item: ScoreItem) -> tuple[list[int], list[list[int]]]:
         """Token ids (cut at max_length) and, per step, the tokens that start inside it."""

@@ -41,7 +41,7 @@ def _likelihood_scorer(model: Path, batch_size: int, max_length: int | None, tor
         import torch
 
         torch.set_num_threads(torch_threads)
-    scorer = LikelihoodScorer.load(model, threshold=threshold or DEFAULT_THRESHOLD, batch_size=batch_size, max_length=max_length)
+    scorer = LikelihoodScorer.load(model, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, batch_size=batch_size, max_length=max_length)
     fit = None
     if fit_data is not None:
         fitted = labeled_logprobs(scorer, iter_rows(load(fit_data)))

@@ -116,14 +116,20 @@ class PRMScorer:
 
     def score_stream(self, items: Iterable[Any], to_item: Any, chunk: int = 512) -> Iterator[tuple[Any, list[float | None]]]:
         """Score an iterable in chunks (bounded memory); yields (item, scores) in input order."""
-        buf: list[Any] = []
-        for it in items:
-            buf.append(it)
-            if len(buf) == chunk:
-                yield from zip(buf, self.score([to_item(x) for x in buf]), strict=True)
-                buf = []
-        if buf:
-            yield from zip(buf, self.score([to_item(x) for x in buf]), strict=True)
+        return stream_scores(self.score, items, to_item, chunk)
+
+
+def stream_scores(score: Any, items: Iterable[Any], to_item: Any, chunk: int = 512) -> Iterator[tuple[Any, list[float | None]]]:
+    """``score`` (a list of ScoreItem -> per-step scores) over an iterable in chunks of ``chunk``
+    (bounded memory); yields (item, scores) in input order."""
+    buf: list[Any] = []
+    for it in items:
+        buf.append(it)
+        if len(buf) == chunk:
+            yield from zip(buf, score([to_item(x) for x in buf]), strict=True)
+            buf = []
+    if buf:
+        yield from zip(buf, score([to_item(x) for x in buf]), strict=True)
 
 
 def load_prm(model_dir: str | Path) -> tuple[Any, Any]:

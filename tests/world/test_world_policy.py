@@ -83,6 +83,9 @@ def test_ground_truth_copy_trains_and_evaluates(collected, problems, tmp_path):
     assert res.exit_code == 0, res.stderr
     report = json.loads(res.stdout)
     assert report["samples"] == 64 and report["processbench"]["erroneous"] == sum(r["first_error_step"] >= 0 for r in rows)
+    # a PRM is not a policy: the likelihood baseline refuses it instead of inventing an LM head
+    res = runner.invoke(app, ["evaluate", "--model", str(prm), "--data", str(truth), "--likelihood"])
+    assert res.exit_code == 2 and "not a causal LM" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_likelihood_baseline_through_the_cli(collected, problems, tmp_path):
