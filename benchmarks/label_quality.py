@@ -95,10 +95,14 @@ def train_and_eval(name: str, data: Path, heldout: Path, policy: str, out: Path,
     t = time.monotonic()
     train(cfg, log=lambda m: None)
     seconds = time.monotonic() - t
-    report = evaluate_dir(out, heldout, torch_threads=2)
+    return prm_row(name, evaluate_dir(out, heldout, torch_threads=2), seconds)
+
+
+def prm_row(name: str, report: dict, train_seconds: float) -> dict:
+    """One row of the PRM table from an evaluate report."""
     pb, step = report["processbench"], report["step"]
     return {"prm": name, "f1": pb["f1"], "acc_erroneous": pb["acc_erroneous"], "acc_correct": pb["acc_correct"],
-            "auroc": step["auroc_wrong"], "sign_accuracy": step["sign_accuracy"], "train_seconds": seconds,
+            "auroc": step["auroc_wrong"], "sign_accuracy": step["sign_accuracy"], "train_seconds": train_seconds,
             "heldout_samples": report["samples"]}
 
 
@@ -107,10 +111,7 @@ def likelihood_eval(policy: str, fit: Path, heldout: Path) -> dict:
     from prm_labeler.trainer.score_job import evaluate_dir
 
     report = evaluate_dir(Path(policy), heldout, likelihood=True, fit_data=fit, torch_threads=2)
-    pb, step = report["processbench"], report["step"]
-    return {"prm": "policy likelihood", "f1": pb["f1"], "acc_erroneous": pb["acc_erroneous"], "acc_correct": pb["acc_correct"],
-            "auroc": step["auroc_wrong"], "sign_accuracy": step["sign_accuracy"], "train_seconds": 0.0,
-            "heldout_samples": report["samples"], "threshold": report["likelihood_baseline"]["threshold"]}
+    return {**prm_row("policy likelihood", report, 0.0), "threshold": report["likelihood_baseline"]["threshold"]}
 
 
 def pct(x: float | None) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 
 from prm_labeler.errors import InputError
 from prm_labeler.trainer import metrics
-from prm_labeler.trainer.scoring import ScoreItem, first_line, load_tokenizer, stream_scores
+from prm_labeler.trainer.scoring import ScoreItem, first_line, load_tokenizer, padded_batches, stream_scores
 from prm_labeler.trainer.tokenize import step_spans
 
 DEFAULT_THRESHOLD = 0.5
@@ -68,19 +68,9 @@ class LikelihoodScorer:
 
         encoded = [self._encode(it) for it in items]
         out: list[list[float | None]] = [[None] * len(it.steps) for it in items]
-        order = sorted(range(len(items)), key=lambda i: len(encoded[i][0]))
-        order = [i for i in order if len(encoded[i][0]) > 1]
         device = next(self.model.parameters()).device
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                width = max(len(encoded[i][0]) for i in batch)
-                ids = torch.zeros((len(batch), width), dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, i in enumerate(batch):
-                    n = len(encoded[i][0])
-                    ids[row, :n] = torch.as_tensor(encoded[i][0])
-                    mask[row, :n] = 1
+        with torch.inference_mode():  # a sequence needs 2 tokens for one conditional probability
+            for batch, ids, mask in padded_batches([ids for ids, _ in encoded], self.batch_size, 0, min_length=2):
                 logits = self.model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float()
                 logp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:].unsqueeze(-1).to(device))[..., 0].cpu()
                 for row, i in enumerate(batch):
@@ -152,10 +142,6 @@ def labeled_logprobs(scorer: LikelihoodScorer, rows: Iterable[Any]) -> list[tupl
     from data_schemas.labels import FOUND_ERROR, SOLUTION
     from prm_labeler.trainer.evaluate import row_item
 
-    labeled = [r for r in rows if r["finish_reason"] in (SOLUTION, FOUND_ERROR) and r["labels"]]
-    out: list[tuple[int, list[float | None]]] = []
-    for start in range(0, len(labeled), 512):
-        chunk = labeled[start : start + 512]
-        for r, lps in zip(chunk, scorer.step_logprobs([row_item(r) for r in chunk]), strict=True):
-            out.append((r["first_error_step"] if r["finish_reason"] == FOUND_ERROR else -1, lps))
-    return out
+    labeled = (r for r in rows if r["finish_reason"] in (SOLUTION, FOUND_ERROR) and r["labels"])
+    return [(r["first_error_step"] if r["finish_reason"] == FOUND_ERROR else -1, lps)
+            for r, lps in stream_scores(scorer.step_logprobs, labeled, row_item)]

@@ -23,11 +23,15 @@ from prm_labeler.trainer.scoring import PRMScorer, ScoreItem, score_record
 from prm_labeler.trainer.tokenize import model_context
 
 
-def _scorer(model: Path, batch_size: int, max_length: int | None, torch_threads: int | None) -> PRMScorer:
+def _set_threads(torch_threads: int | None) -> None:
     if torch_threads:
         import torch
 
         torch.set_num_threads(torch_threads)
+
+
+def _scorer(model: Path, batch_size: int, max_length: int | None, torch_threads: int | None) -> PRMScorer:
+    _set_threads(torch_threads)
     return PRMScorer.load(model, batch_size=batch_size, max_length=max_length)
 
 
@@ -37,10 +41,7 @@ def _likelihood_scorer(model: Path, batch_size: int, max_length: int | None, tor
 
     if threshold is not None and fit_data is not None:
         raise InputError(None, "give --likelihood-threshold or --fit-data, not both", field="--fit-data")
-    if torch_threads:
-        import torch
-
-        torch.set_num_threads(torch_threads)
+    _set_threads(torch_threads)
     scorer = LikelihoodScorer.load(model, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, batch_size=batch_size, max_length=max_length)
     fit = None
     if fit_data is not None:

@@ -95,19 +95,9 @@ class PRMScorer:
 
         encoded = [encode_sample(self.tokenizer, it.context, it.steps, None, self.max_length) for it in items]
         out: list[list[float | None]] = [[None] * len(it.steps) for it in items]
-        order = sorted(range(len(items)), key=lambda i: len(encoded[i].input_ids))
-        order = [i for i in order if encoded[i].input_ids]
         device = next(self.model.parameters()).device
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                width = max(len(encoded[i].input_ids) for i in batch)
-                ids = torch.full((len(batch), width), self.pad_token_id, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, i in enumerate(batch):
-                    n = len(encoded[i].input_ids)
-                    ids[row, :n] = torch.as_tensor(encoded[i].input_ids)
-                    mask[row, :n] = 1
+            for batch, ids, mask in padded_batches([e.input_ids for e in encoded], self.batch_size, self.pad_token_id):
                 logits = self.model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits[..., 0]
                 scores = to_scores(logits.float(), self.loss).cpu()
                 for row, i in enumerate(batch):
@@ -117,6 +107,25 @@ class PRMScorer:
     def score_stream(self, items: Iterable[Any], to_item: Any, chunk: int = 512) -> Iterator[tuple[Any, list[float | None]]]:
         """Score an iterable in chunks (bounded memory); yields (item, scores) in input order."""
         return stream_scores(self.score, items, to_item, chunk)
+
+
+def padded_batches(sequences: Sequence[Sequence[int]], batch_size: int, pad_id: int, min_length: int = 1) -> Iterator[tuple[list[int], Any, Any]]:
+    """Token sequences sorted by length (little padding) in batches of ``batch_size``, right-padded:
+    yields (indices into ``sequences``, input_ids, attention_mask); sequences shorter than
+    ``min_length`` are left out."""
+    import torch
+
+    order = sorted((i for i, seq in enumerate(sequences) if len(seq) >= min_length), key=lambda i: len(sequences[i]))
+    for start in range(0, len(order), batch_size):
+        batch = order[start : start + batch_size]
+        width = max(len(sequences[i]) for i in batch)
+        ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, i in enumerate(batch):
+            n = len(sequences[i])
+            ids[row, :n] = torch.as_tensor(sequences[i])
+            mask[row, :n] = 1
+        yield batch, ids, mask
 
 
 def stream_scores(score: Any, items: Iterable[Any], to_item: Any, chunk: int = 512) -> Iterator[tuple[Any, list[float | None]]]:
