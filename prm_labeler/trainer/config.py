@@ -15,6 +15,7 @@ from prm_labeler.errors import InputError
 
 TRAIN_INFO = "prm_train.json"  # written beside the trained model: config, held-out problems, metrics
 LOSSES = ("mse", "bce")
+HEADS = ("value", "likelihood")
 UNSOLVABLE_CHOICES = ("exclude", "negative")
 
 
@@ -29,14 +30,19 @@ def _req(help: str) -> Any:
 
 @dataclass
 class PRMTrainConfig:
-    """Train a regression PRM: a causal-LM backbone with a one-output token head."""
+    """Train a PRM: a causal-LM backbone with a one-output token head (value), or the causal LM
+    itself, its token probabilities read as step scores (likelihood)."""
 
     # what to train on, from what, to where
     data: str = _req("Labeled dataset directory (from collect or merge).")
     model: str = _req("Backbone: a causal LM (or a PRM to continue) directory or Hub name.")
-    out: str = _req("Output directory: the trained PRM (AutoModelForTokenClassification, num_labels=1) and its tokenizer.")
+    out: str = _req("Output directory: the trained PRM (AutoModelForTokenClassification, num_labels=1; the causal LM for --head likelihood) and its tokenizer.")
+    head: str = _opt("value (a new one-output token head: the critic's shape, the paper) | likelihood (no new head: a step "
+                     "scores by the lowest token probability in its prefix against a threshold, trained with bce).", "value")
+    likelihood_threshold: Optional[float] = _opt("--head likelihood: the threshold probability (default: fit on the training split before training).")
     # targets
-    loss: str = _opt("mse (regression on labels in [-1, 1], the paper) | bce (labels mapped to {0, 0.5, 1}, sigmoid).", "mse")
+    loss: Optional[str] = _opt("mse (regression on labels in [-1, 1], the paper) | bce (labels mapped to {0, 0.5, 1}, sigmoid). "
+                               "Default: mse for --head value, bce for --head likelihood (its only loss).")
     max_length: int = _opt("Max tokens per sample; longer samples are cut at a step boundary (the cut steps are counted).", 2048)
     after_error: Optional[str] = _opt(f"Steps after the first error: {' | '.join(AFTER_ERROR_CHOICES)} (-1 targets, the paper) or no target. Default: as labeled.")
     unsolvable: str = _opt("Samples the completer could not solve at all: exclude | negative (every code step a -1 target).", "exclude")
@@ -66,7 +72,17 @@ class PRMTrainConfig:
     torch_threads: Optional[int] = _opt("torch CPU threads (default: torch's choice; 1 is often fastest on 2 busy cores).")
 
     def __post_init__(self) -> None:
+        _choice("head", self.head, HEADS)
+        if self.loss is None:
+            self.loss = "bce" if self.head == "likelihood" else "mse"
         _choice("loss", self.loss, LOSSES)
+        if self.head == "likelihood" and self.loss != "bce":
+            raise _bad("loss", "--head likelihood trains with bce only (its score is a probability)")
+        if self.likelihood_threshold is not None:
+            if self.head != "likelihood":
+                raise _bad("likelihood_threshold", "only applies to --head likelihood")
+            if not 0.0 < self.likelihood_threshold < 1.0:
+                raise _bad("likelihood_threshold", f"must be a probability in (0, 1), got {self.likelihood_threshold}")
         _choice("unsolvable", self.unsolvable, UNSOLVABLE_CHOICES)
         if self.after_error is not None:
             _choice("after_error", self.after_error, AFTER_ERROR_CHOICES)

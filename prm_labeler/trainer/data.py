@@ -42,6 +42,7 @@ TOKENIZED_FEATURES = datasets.Features({
     "target_positions": datasets.List(datasets.Value("int32")),
     "target_values": datasets.List(datasets.Value("float32")),
     "length": datasets.Value("int32"),
+    "steps_start": datasets.Value("int32"),
 })
 
 
@@ -140,6 +141,7 @@ def tokenized_split(
                 "target_positions": [p for p, _ in enc.targets],
                 "target_values": [v for _, v in enc.targets],
                 "length": len(enc.input_ids),
+                "steps_start": enc.steps_start,
             }
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,14 +152,17 @@ def tokenized_split(
 
 
 class PRMCollator:
-    """Right-pads a batch to its longest sample; dense float ``labels`` with IGNORE off-target.
+    """Right-pads a batch to its longest sample; dense float ``labels`` with IGNORE off-target;
+    ``steps_start`` (each sample's first step token) too when ``steps_start`` is set (the
+    likelihood head's loss reads it).
 
     Counts ``real_tokens`` and ``padded_tokens`` (batch x longest) over every batch it builds.
     """
 
-    def __init__(self, pad_token_id: int, pad_to_multiple_of: int | None = None) -> None:
+    def __init__(self, pad_token_id: int, pad_to_multiple_of: int | None = None, steps_start: bool = False) -> None:
         self.pad_token_id = pad_token_id
         self.pad_to_multiple_of = pad_to_multiple_of
+        self.steps_start = steps_start
         self.real_tokens = 0
         self.padded_tokens = 0
 
@@ -180,7 +185,10 @@ class PRMCollator:
                 )
             self.real_tokens += n
         self.padded_tokens += len(features) * width
-        return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+        batch = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+        if self.steps_start:
+            batch["steps_start"] = torch.as_tensor([int(f["steps_start"]) for f in features], dtype=torch.long)
+        return batch
 
 
 def bucket_order(lengths: Sequence[int], batch_size: int, rng: random.Random, mega_batch: int = 50) -> list[int]:

@@ -30,23 +30,35 @@ def _set_threads(torch_threads: int | None) -> None:
         torch.set_num_threads(torch_threads)
 
 
-def _scorer(model: Path, batch_size: int, max_length: int | None, torch_threads: int | None) -> PRMScorer:
+def _scorer(model: Path, batch_size: int, max_length: int | None, torch_threads: int | None) -> Any:
+    """The scorer of a trained PRM: a value head (``PRMScorer``) or a likelihood head (``LikelihoodScorer``)."""
+    from prm_labeler.trainer.likelihood import LikelihoodScorer, likelihood_head
+
     _set_threads(torch_threads)
+    config = model / "config.json"
+    try:
+        record = json.loads(config.read_text(encoding="utf-8")) if config.is_file() else {}
+    except (OSError, ValueError) as exc:
+        raise InputError(config, f"unreadable model config ({exc})") from None
+    if likelihood_head(record):
+        return LikelihoodScorer.load(model, batch_size=batch_size, max_length=max_length)
     return PRMScorer.load(model, batch_size=batch_size, max_length=max_length)
 
 
 def _likelihood_scorer(model: Path, batch_size: int, max_length: int | None, torch_threads: int | None,
                        threshold: float | None, fit_data: Path | None, info: dict[str, Any]) -> Any:
-    from prm_labeler.trainer.likelihood import DEFAULT_THRESHOLD, LikelihoodScorer, fit_threshold, labeled_logprobs
+    from prm_labeler.trainer.likelihood import LikelihoodScorer, check_threshold, fit_threshold, labeled_minima
 
     if threshold is not None and fit_data is not None:
         raise InputError(None, "give --likelihood-threshold or --fit-data, not both", field="--fit-data")
+    if threshold is not None:
+        check_threshold(threshold)
     _set_threads(torch_threads)
-    scorer = LikelihoodScorer.load(model, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, batch_size=batch_size, max_length=max_length)
+    scorer = LikelihoodScorer.load(model, threshold=threshold, batch_size=batch_size, max_length=max_length)
     fit = None
     if fit_data is not None:
-        fitted = labeled_logprobs(scorer, iter_rows(load(fit_data)))
-        if not any(lp is not None for _, row in fitted for lp in row):
+        fitted = labeled_minima(scorer, iter_rows(load(fit_data)))
+        if not any(m is not None for _, row in fitted for m in row):
             raise InputError(fit_data, "has no labeled, scorable samples to fit the threshold on", field="--fit-data")
         scorer.threshold, f1 = fit_threshold(fitted)
         fit = {"data": str(fit_data), "samples": len(fitted), "f1": f1}
@@ -127,8 +139,10 @@ def evaluate_dir(
 ) -> dict[str, Any]:
     """The metrics report of ``model`` on ``data`` (optionally only the problems `train` held out).
 
-    ``likelihood``: ``model`` is a causal LM (the policy) scored by ``likelihood.LikelihoodScorer``,
-    with ``likelihood_threshold`` or the threshold fit on ``fit_data`` (a labeled dataset).
+    A likelihood-head PRM is scored with the threshold it was trained with. ``likelihood``: ``model``
+    is a causal LM (the policy, or a likelihood-head PRM) scored by ``likelihood.LikelihoodScorer``
+    with ``likelihood_threshold``, or the threshold fit on ``fit_data`` (a labeled dataset), or its
+    own (a likelihood-head PRM) or the default.
     """
     ds = load(data)
     keep = _split_filter(model, split)

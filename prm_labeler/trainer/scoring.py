@@ -152,6 +152,9 @@ def load_prm(model_dir: str | Path) -> tuple[Any, Any]:
         config = AutoConfig.from_pretrained(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable config is bad input
         raise InputError(path / "config.json", f"unreadable model config ({first_line(exc)})") from None
+    if (getattr(config, "prm_label", None) or {}).get("head") == "likelihood":
+        raise InputError(path, "is a likelihood-head PRM (a causal LM): score it with likelihood.LikelihoodScorer "
+                         "(prm-label score and evaluate do)", field="--model")
     if config.num_labels != 1:
         raise InputError(path / "config.json", f"expected a one-output token head, got {config.num_labels}", field="num_labels")
     tokenizer = load_tokenizer(path)

@@ -14,6 +14,9 @@ reads a value per token. Pure functions of plain data (the tokenizer is passed i
   a step's score never sees the next step. When no token ends inside a step (one token
   straddles it whole) the label goes on the token holding its last character, unless another
   step already has that token: then the step is *unplaced* (no target, no score).
+- *Step tokens for a likelihood head.* ``steps_start`` is the first token that starts at or after
+  the context's end: the tokens from there on are the steps' (a token straddling the boundary
+  belongs to the context).
 - *Truncation.* Sequences longer than ``max_length`` are cut right after the label token of the
   last step that fits; the steps after it are dropped (and counted). Tokens after the last
   step's label token (a closing fence, prose) are never fed: causal attention means they
@@ -40,6 +43,7 @@ class Encoded:
     steps_truncated: int  # steps cut by max_length (among those considered)
     tokens_truncated: int  # tokens cut by max_length
     steps_unplaced: int  # steps with no token of their own
+    steps_start: int = 0  # first token that starts at or after the context's end (the steps' first token)
 
 
 def model_context(prompt: str, solution: str, steps_offset: int) -> str:
@@ -139,4 +143,5 @@ def encode_sample(
         steps_truncated=sum(1 for p, k in zip(placed, kept, strict=True) if p != UNPLACED and k == UNPLACED),
         tokens_truncated=full_length - length,
         steps_unplaced=unplaced,
+        steps_start=next((t for t, (s, e) in enumerate(offsets) if s >= len(context) and e > s), len(ids)),
     )

@@ -1,13 +1,20 @@
-"""`prm-label train`: a regression PRM on ``transformers.Trainer``.
+"""`prm-label train`: a PRM on ``transformers.Trainer``, with one of two heads.
 
-The model is the backbone loaded as ``AutoModelForTokenClassification(num_labels=1)`` (for Qwen2:
-``Qwen2ForTokenClassification``, a fresh one-output head on the causal LM's body): the shape
-verl loads as its critic and reward model, so the PRM can initialise PPO's value function. The
-loss (``prm_loss``, passed as the Trainer's ``compute_loss_func``) is taken only at the step
-tokens and normalised by the number of targets in the whole accumulated batch, so gradient
-accumulation and several devices give the same gradient as one big batch. Everything else
-(accumulation, bf16, gradient checkpointing, checkpoints and resume, multi-GPU through
-``accelerate``/``torchrun``) is the Trainer's.
+- ``--head value`` (default): the backbone loaded as ``AutoModelForTokenClassification(num_labels=1)``
+  (for Qwen2: ``Qwen2ForTokenClassification``, a fresh one-output head on the causal LM's body):
+  the shape verl loads as its critic and reward model, so the PRM can initialise PPO's value
+  function. Regression (or BCE) on the head's output at each step's label token.
+- ``--head likelihood``: no new parameters. The causal LM itself, a step scored by the soft
+  minimum of its token log-probabilities over the prefix against a threshold ``tau``
+  (``likelihood`` module); ``tau`` is fit on the training split with the initial model (or given)
+  and kept, and the LM is trained so that ``sigmoid(minimum - log tau)`` matches the labels (BCE).
+  It starts as the untrained likelihood baseline and learns which unlikely tokens are mistakes.
+  Saved as a causal LM; for a critic, initialise from it or use a value head.
+
+The loss (``prm_loss``) is taken only at the step tokens and normalised by the number of targets
+in the whole accumulated batch, so gradient accumulation and several devices give the same
+gradient as one big batch. Everything else (accumulation, bf16, gradient checkpointing,
+checkpoints and resume, multi-GPU through ``accelerate``/``torchrun``) is the Trainer's.
 
 Output directory: the model and tokenizer (``from_pretrained`` loads them anywhere), and
 ``prm_train.json`` (config, held-out problems, data counts, loss history, throughput, held-out
@@ -112,10 +119,14 @@ def _train(cfg: PRMTrainConfig, ds: Any, tokenizer: Any, out: Path, log: Log) ->
         f"{train_stats.steps_truncated + eval_stats.steps_truncated} steps in "
         f"{train_stats.samples_truncated + eval_stats.samples_truncated} samples cut by --max-length {cfg.max_length}")
 
-    model = load_backbone(cfg.model, cfg.disable_dropout)
+    likelihood = cfg.head == "likelihood"
+    model = load_backbone(cfg.model, cfg.disable_dropout, causal_lm=likelihood)
     log(f"model: {type(model).__name__} from {cfg.model} ({sum(p.numel() for p in model.parameters()):,} parameters)")
-    collator = PRMCollator(tokenizer.pad_token_id)
-    trainer = _trainer(cfg, model, tokenizer, collator, train_ds, eval_ds, log)
+    fit: dict[str, Any] = {}
+    if likelihood:
+        fit = _fit_threshold(cfg, model, tokenizer, (r for r in iter_rows(ds) if r["problem_id"] not in heldout), log)
+    collator = PRMCollator(tokenizer.pad_token_id, steps_start=likelihood)
+    trainer = _trainer(cfg, model, tokenizer, collator, train_ds, eval_ds, log, fit.get("threshold"))
     last = _last_checkpoint(out) if cfg.resume else None
     if last:
         log(f"resuming from {last}")
@@ -139,13 +150,17 @@ def _train(cfg: PRMTrainConfig, ds: Any, tokenizer: Any, out: Path, log: Log) ->
         "throughput": throughput,
         "log_history": trainer.state.log_history,
     }
+    if fit:
+        info["likelihood_threshold"] = fit
     if not trainer.is_world_process_zero():
         return TrainResult(out, info)
-    _prepare_for_save(trainer.model, cfg)
+    _prepare_for_save(trainer.model, cfg, fit.get("threshold"))
     if heldout:
         from prm_labeler.trainer.evaluate import evaluate_rows, render_table
+        from prm_labeler.trainer.likelihood import LikelihoodScorer
 
-        scorer = PRMScorer(trainer.model, tokenizer, batch_size=cfg.batch_size)
+        scorer: Any = (LikelihoodScorer(trainer.model, tokenizer, threshold=fit["threshold"], batch_size=cfg.batch_size)
+                       if likelihood else PRMScorer(trainer.model, tokenizer, batch_size=cfg.batch_size))
         info["heldout_metrics"] = evaluate_rows(scorer, (r for r in iter_rows(ds) if r["problem_id"] in heldout))
         log("held-out problems:\n" + render_table(info["heldout_metrics"]))
     _save(trainer, cfg, out, info)
@@ -154,21 +169,51 @@ def _train(cfg: PRMTrainConfig, ds: Any, tokenizer: Any, out: Path, log: Log) ->
     return TrainResult(out, info)
 
 
-def load_backbone(name: str, disable_dropout: bool = True) -> Any:
-    """The backbone as a token classifier with one output (a new head on a causal LM)."""
+def load_backbone(name: str, disable_dropout: bool = True, causal_lm: bool = False) -> Any:
+    """The backbone as a token classifier with one output (a new head on a causal LM), or as the
+    causal LM itself (``causal_lm``: the likelihood head), in float32."""
     import torch
     from transformers import AutoModelForTokenClassification
 
     check_model_name(name)
-    try:
-        model = AutoModelForTokenClassification.from_pretrained(name, num_labels=1, dtype=torch.float32)
-    except Exception as exc:  # noqa: BLE001 - unreadable or unsupported checkpoints are bad input
-        raise InputError(name, f"cannot load as AutoModelForTokenClassification ({first_line(exc)})", field="--model") from None
+    if causal_lm:
+        from prm_labeler.trainer.likelihood import load_causal_lm
+
+        model = load_causal_lm(name).float()
+    else:
+        try:
+            model = AutoModelForTokenClassification.from_pretrained(name, num_labels=1, dtype=torch.float32)
+        except Exception as exc:  # noqa: BLE001 - unreadable or unsupported checkpoints are bad input
+            raise InputError(name, f"cannot load as AutoModelForTokenClassification ({first_line(exc)})", field="--model") from None
     if disable_dropout:
         for module in model.modules():
             if isinstance(module, torch.nn.Dropout):
                 module.p = 0.0
     return model
+
+
+FIT_SAMPLES = 4096  # labeled training samples the threshold is fit on (one scoring pass)
+
+
+def _fit_threshold(cfg: PRMTrainConfig, model: Any, tokenizer: Any, rows: Any, log: Log) -> dict[str, Any]:
+    """The likelihood head's threshold: given, or the best ProcessBench F1 of the initial model on
+    (at most FIT_SAMPLES of) the training split's labeled samples."""
+    from itertools import islice
+
+    from prm_labeler.trainer.likelihood import LikelihoodScorer, fit_threshold, labeled_minima, likelihood_head
+
+    if cfg.likelihood_threshold is not None:
+        return {"threshold": cfg.likelihood_threshold, "fit": None}
+    own = likelihood_head(model.config)
+    if own:  # continuing a likelihood-head PRM: keep the threshold it was trained with
+        return {"threshold": float(own["threshold"]), "fit": "from --model"}
+    scorer = LikelihoodScorer(model, tokenizer, max_length=cfg.max_length, batch_size=cfg.batch_size)
+    fitted = labeled_minima(scorer, islice(rows, FIT_SAMPLES))
+    if not any(m is not None for _, row in fitted for m in row):
+        raise InputError(cfg.data, "no labeled, scorable training samples to fit the likelihood threshold on", field="--likelihood-threshold")
+    threshold, f1 = fit_threshold(fitted)
+    log(f"likelihood threshold {threshold:.4g} (ProcessBench F1 {f1:.3f} of the untrained model on {len(fitted)} training samples)")
+    return {"threshold": threshold, "fit": {"samples": len(fitted), "f1": f1}}
 
 
 def _split(ds: Any, tokenizer: Any, cfg: PRMTrainConfig, path: Path, keep: Callable[[str], bool]) -> tuple[Any, PrepStats]:
@@ -177,7 +222,8 @@ def _split(ds: Any, tokenizer: Any, cfg: PRMTrainConfig, path: Path, keep: Calla
                            unsolvable=cfg.unsolvable, comment_targets=cfg.comment_targets)
 
 
-def _trainer(cfg: PRMTrainConfig, model: Any, tokenizer: Any, collator: PRMCollator, train_ds: Any, eval_ds: Any, log: Log) -> Any:
+def _trainer(cfg: PRMTrainConfig, model: Any, tokenizer: Any, collator: PRMCollator, train_ds: Any, eval_ds: Any, log: Log,
+             threshold: float | None = None) -> Any:
     from transformers import PrinterCallback, ProgressCallback, TrainingArguments
 
     args = TrainingArguments(
@@ -206,11 +252,12 @@ def _trainer(cfg: PRMTrainConfig, model: Any, tokenizer: Any, collator: PRMColla
         disable_tqdm=True,
         dataloader_pin_memory=False,
     )
-    trainer = PRMTrainer(
-        group_by_length=cfg.group_by_length, model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, data_collator=collator,
-        processing_class=tokenizer, compute_loss_func=partial(prm_loss, kind=cfg.loss),
-        callbacks=[_LogCallback(log)],
-    )
+    common = dict(group_by_length=cfg.group_by_length, model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
+                  data_collator=collator, processing_class=tokenizer, callbacks=[_LogCallback(log)])
+    if threshold is not None:
+        trainer: Any = LikelihoodPRMTrainer(threshold=threshold, **common)
+    else:
+        trainer = PRMTrainer(compute_loss_func=partial(prm_loss, kind=cfg.loss), **common)
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
     return trainer
@@ -228,6 +275,26 @@ class PRMTrainer(Trainer):
         if self.group_by_length and dataset is not None and "length" in dataset.column_names:
             return LengthBucketSampler(dataset["length"], self.args.per_device_train_batch_size)
         return super()._get_train_sampler(train_dataset)
+
+
+class LikelihoodPRMTrainer(PRMTrainer):
+    """The likelihood head's loss: BCE of ``prefix minimum - log threshold`` at the step tokens
+    (``prm_loss`` on those logits, so normalisation is the value head's)."""
+
+    def __init__(self, *args: Any, threshold: float, **kwargs: Any) -> None:
+        import math
+
+        self.log_threshold = math.log(threshold)
+        super().__init__(*args, **kwargs)
+
+    def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None) -> Any:
+        from prm_labeler.trainer.likelihood import prefix_minima
+
+        ids, mask = inputs["input_ids"], inputs["attention_mask"]
+        outputs = model(input_ids=ids, attention_mask=mask)
+        logits = (prefix_minima(outputs.logits, ids, mask, inputs["steps_start"]) - self.log_threshold).unsqueeze(-1)
+        loss = prm_loss({"logits": logits}, inputs["labels"], num_items_in_batch, kind="bce")
+        return (loss, {"logits": logits}) if return_outputs else loss
 
 
 class _LogCallback(TrainerCallback):
@@ -266,8 +333,15 @@ def _last_checkpoint(out: Path) -> str | None:
     return get_last_checkpoint(str(out))
 
 
-def _prepare_for_save(model: Any, cfg: PRMTrainConfig) -> None:
-    model.config.prm_label = {"loss": cfg.loss, "max_length": cfg.max_length, "tool_version": tool_version(),
+def _prepare_for_save(model: Any, cfg: PRMTrainConfig, threshold: float | None = None) -> None:
+    if cfg.head == "likelihood":
+        from prm_labeler.trainer.likelihood import KAPPA, LIKELIHOOD_HEAD
+
+        model.config.prm_label = {"head": LIKELIHOOD_HEAD, "loss": cfg.loss, "threshold": threshold, "kappa": KAPPA,
+                                  "max_length": cfg.max_length, "tool_version": tool_version(),
+                                  "score": "tanh((softmin_kappa(step-token log-probs up to the step) - log(threshold)) / 2)"}
+        return
+    model.config.prm_label = {"head": "value", "loss": cfg.loss, "max_length": cfg.max_length, "tool_version": tool_version(),
                               "score": "2*sigmoid(output)-1" if cfg.loss == "bce" else "clip(output, -1, 1)"}
     model.config.id2label, model.config.label2id = {0: "step_score"}, {"step_score": 0}
 

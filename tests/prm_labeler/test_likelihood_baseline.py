@@ -1,5 +1,5 @@
-"""The policy-likelihood baseline (``prm-label evaluate --likelihood``): scores from the tiny
-policy's own token probabilities, the threshold fit, and the CLI's contract."""
+"""Scores from a causal LM's own token probabilities (the ``prm-label evaluate --likelihood``
+baseline and the likelihood-head PRM): prefix minima, the threshold fit, the scorer's contract."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import pytest
 
 from prm_labeler.errors import InputError
-from prm_labeler.trainer.likelihood import LikelihoodScorer, fit_threshold, to_score
+from prm_labeler.trainer.likelihood import KAPPA, LikelihoodScorer, fit_threshold, prefix_minima, to_score
 from prm_labeler.trainer.scoring import ScoreItem
 from prm_labeler.world import shipped_policy
 from prm_labeler.world.generator import generate
@@ -32,7 +32,7 @@ def _corrupt(line: str) -> str | None:
     return line[: m.start()] + str(int(m.group()) + 3) + line[m.end() :]
 
 
-def test_a_wrong_constant_scores_below_zero_on_its_own_line_only(scorer):
+def test_a_wrong_constant_scores_below_zero_from_its_line_on(scorer):
     detected = tried = 0
     for problem in generate(40, seed=77):
         if problem.kind != "int":
@@ -49,6 +49,8 @@ def test_a_wrong_constant_scores_below_zero_on_its_own_line_only(scorer):
         assert bad_scores[:k] == pytest.approx(good_scores[:k], abs=1e-5)
         tried += 1
         detected += bad_scores[k] < 0 <= good_scores[k]
+        # a prefix score: once the prefix holds the unlikely token, no longer prefix scores higher
+        assert all(b <= bad_scores[k] + 1e-6 for b in bad_scores[k:])
     assert tried >= 8
     assert detected >= 0.8 * tried, (detected, tried)
 
@@ -56,10 +58,10 @@ def test_a_wrong_constant_scores_below_zero_on_its_own_line_only(scorer):
 def test_steps_past_max_length_are_unscored(scorer):
     problem = next(p for p in generate(20, seed=3) if len(p.ops) >= 4)
     steps = _steps(problem.body)
-    full = scorer.step_logprobs([ScoreItem(problem.prompt, steps)])[0]
+    full = scorer.step_minima([ScoreItem(problem.prompt, steps)])[0]
     fed = len(scorer.tokenizer(problem.prompt + "".join(steps[:2]))["input_ids"])
     short = LikelihoodScorer(scorer.model, scorer.tokenizer, max_length=fed)
-    cut = short.step_logprobs([ScoreItem(problem.prompt, steps)])[0]
+    cut = short.step_minima([ScoreItem(problem.prompt, steps)])[0]
     assert cut[:2] == pytest.approx(full[:2], abs=1e-5)
     assert cut[2:] == [None] * (len(steps) - 2)
 
@@ -80,3 +82,26 @@ def test_fit_threshold_picks_the_separating_probability():
 def test_threshold_must_be_a_probability(scorer):
     with pytest.raises(InputError, match="likelihood-threshold"):
         LikelihoodScorer(scorer.model, scorer.tokenizer, threshold=1.5)
+
+
+def test_prefix_minima_are_the_soft_minimum_of_the_step_tokens_so_far():
+    import torch
+
+    torch.manual_seed(0)
+    logits = torch.randn(2, 7, 11) * 3
+    ids = torch.randint(0, 11, (2, 7))
+    mask = torch.tensor([[1] * 7, [1] * 5 + [0] * 2])
+    start = torch.tensor([3, 0])  # sample 1: no context, token 0 has no probability and is never counted
+    m = prefix_minima(logits, ids, mask, start)
+    lp = torch.log_softmax(logits, -1)
+    for b in range(2):
+        first = max(1, int(start[b]))
+        for t in range(first, int(mask[b].sum())):
+            x = torch.stack([lp[b, j - 1, ids[b, j]] for j in range(first, t + 1)])
+            soft = -torch.logsumexp(-KAPPA * x, 0) / KAPPA
+            assert float(m[b, t]) == pytest.approx(float(soft), abs=1e-4)
+            assert float(soft) <= float(x.min()) + 1e-6 and float(x.min()) - float(soft) <= math.log(len(x)) / KAPPA + 1e-6
+    # differentiable: the gradient reaches the logits of the counted tokens only
+    logits.requires_grad_(True)
+    prefix_minima(logits, ids, mask, start)[0, 6].backward()
+    assert logits.grad[0, 3:6].abs().sum() > 0 and logits.grad[0, :2].abs().sum() == 0 and logits.grad[1].abs().sum() == 0

@@ -86,6 +86,81 @@ def test_ground_truth_copy_trains_and_evaluates(collected, problems, tmp_path):
     # a PRM is not a policy: the likelihood baseline refuses it instead of inventing an LM head
     res = runner.invoke(app, ["evaluate", "--model", str(prm), "--data", str(truth), "--likelihood"])
     assert res.exit_code == 2 and "not a causal LM" in res.stderr and "Traceback" not in res.stderr
+    # ... and so does the likelihood head's trainer
+    res = runner.invoke(app, ["train", "--data", str(collected), "--model", str(prm), "--out", str(tmp_path / "lprm"),
+                              "--head", "likelihood", "--max-steps", "1"])
+    assert res.exit_code == 2 and "not a causal LM" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "lprm").exists()
+
+
+def _bce(scorer, rows) -> float:
+    """Mean binary cross-entropy of the step scores ((score + 1) / 2 as a probability) against the labels."""
+    import math
+
+    from prm_labeler.trainer.evaluate import row_item
+
+    total = n = 0
+    for row, scores in zip(rows, scorer.score([row_item(r) for r in rows]), strict=True):
+        for lab, s in zip(row["labels"], scores, strict=False):
+            if lab == 0 or s is None:
+                continue
+            p = min(max((s + 1) / 2, 1e-7), 1 - 1e-7)
+            total -= math.log(p if lab > 0 else 1 - p)
+            n += 1
+    return total / n
+
+
+def test_likelihood_head_trains_scores_and_evaluates(collected, problems, tmp_path):
+    from safetensors.torch import load_file
+
+    from prm_labeler.trainer.likelihood import LikelihoodScorer
+
+    truth = tmp_path / "truth"
+    res = runner.invoke(app, ["world", "truth", "--problems", str(problems), "--data", str(collected), "--out", str(truth)])
+    assert res.exit_code == 0, res.stderr
+    prm = tmp_path / "lprm"
+    res = runner.invoke(app, ["train", "--data", str(collected), "--model", str(shipped_policy()), "--out", str(prm), "--head", "likelihood",
+                              "--eval-fraction", "0", "--epochs", "3", "--learning-rate", "1e-4", "--batch-size", "8",
+                              "--save-steps", "0", "--torch-threads", "1"])
+    assert res.exit_code == 0, res.stderr
+    assert "likelihood threshold" in res.stderr
+    config = json.loads((prm / "config.json").read_text())
+    info = json.loads((prm / "prm_train.json").read_text())
+    assert config["architectures"] == ["Qwen2ForCausalLM"] and config["prm_label"]["head"] == "likelihood"
+    tau = config["prm_label"]["threshold"]
+    assert 0 < tau < 1 and info["likelihood_threshold"]["threshold"] == tau and info["likelihood_threshold"]["fit"]["samples"] > 0
+    # training moved the LM toward the labels: lower cross-entropy on its training samples than the
+    # untrained policy read with the same threshold
+    rows = [r for r in datasets.load_from_disk(str(collected)).to_list() if r["finish_reason"] != "unsolvable" and r["labels"]]
+    trained = LikelihoodScorer.load(prm)
+    assert trained.threshold == tau
+    untrained = LikelihoodScorer.load(shipped_policy(), threshold=tau)
+    assert _bce(trained, rows) < 0.9 * _bce(untrained, rows)
+    assert load_file(prm / "model.safetensors").keys() == load_file(shipped_policy() / "model.safetensors").keys()  # no new head
+    # score and evaluate recognise the head and use its threshold
+    res = runner.invoke(app, ["evaluate", "--model", str(prm), "--data", str(truth), "--json"])
+    assert res.exit_code == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["processbench"]["f1"] >= 0.5, report["processbench"]  # label_quality.py: ~0.85 on 240 held-out samples
+    res = runner.invoke(app, ["evaluate", "--model", str(prm), "--data", str(truth), "--likelihood", "--json"])
+    assert res.exit_code == 0, res.stderr
+    again = json.loads(res.stdout)
+    assert again["likelihood_baseline"]["threshold"] == tau and again["processbench"] == report["processbench"]
+    out = tmp_path / "scores.jsonl"
+    res = runner.invoke(app, ["score", "--model", str(prm), "--data", str(collected), "--out", str(out)])
+    assert res.exit_code == 0, res.stderr
+    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(recs) == 64 and all(s is None or -1 < s < 1 for r in recs for s in r["step_scores"])
+    # a prefix score: never rises after the first negative step
+    for r in recs:
+        s = [x for x in r["step_scores"] if x is not None]
+        k = next((i for i, x in enumerate(s) if x < 0), None)
+        assert k is None or all(x < 0 for x in s[k:])
+    # options that do not go together
+    for extra, where in ((["--head", "likelihood", "--loss", "mse"], "--loss"), (["--likelihood-threshold", "0.5"], "--likelihood-threshold"),
+                         (["--head", "likelihood", "--likelihood-threshold", "1.5"], "--likelihood-threshold"), (["--head", "critic"], "--head")):
+        res = runner.invoke(app, ["train", "--data", str(collected), "--model", str(shipped_policy()), "--out", str(tmp_path / "x"), *extra])
+        assert res.exit_code == 2 and where in res.stderr and "Traceback" not in res.stderr, (extra, res.stderr)
 
 
 def test_likelihood_baseline_through_the_cli(collected, problems, tmp_path):
