@@ -15,9 +15,11 @@ wrong); "calls" = completer calls (probes, each N completions) per sample and pe
 
 Part 2, the PRM: the tiny policy as backbone (critic initialisation, as in the paper), trained
 with ``prm-label train`` on (a) the binary+confirm labels, (b) ground-truth labels of the same
-samples; against (c) the untrained baseline ``prm-label evaluate --likelihood`` (the policy's own
-token probabilities, threshold fit on the binary+confirm labels); all evaluated on held-out problems (unseen seed) whose samples carry ground-truth
-labels: ProcessBench first-error F1 and step AUROC.
+samples, each with both heads (``--head value``: a new one-output token head; ``--head
+likelihood``: the LM's own token probabilities, no new head); against (c) the untrained baseline
+``prm-label evaluate --likelihood`` (the policy's own token probabilities, threshold fit on the
+binary+confirm labels); all evaluated on held-out problems (unseen seed) whose samples carry
+ground-truth labels: ProcessBench first-error F1 and step AUROC.
 
     .venv/bin/python benchmarks/label_quality.py                 # ~12 min on 2 cores
     .venv/bin/python benchmarks/label_quality.py --problems 30 --heldout 20 --skip-prm  # quicker
@@ -82,16 +84,19 @@ def collect(name: str, problems: Path, samples: Path, out: Path, policy: str, cf
     }
 
 
-def train_and_eval(name: str, data: Path, heldout: Path, policy: str, out: Path, args: argparse.Namespace) -> dict:
+def train_and_eval(name: str, head: str, data: Path, heldout: Path, policy: str, out: Path, args: argparse.Namespace) -> dict:
     from prm_labeler.trainer.config import PRMTrainConfig
     from prm_labeler.trainer.score_job import evaluate_dir
     from prm_labeler.trainer.scoring import quiet_transformers
     from prm_labeler.trainer.train import train
 
     quiet_transformers()
-    cfg = PRMTrainConfig(data=str(data), model=policy, out=str(out), eval_fraction=0.0, epochs=args.prm_epochs,
-                         learning_rate=args.prm_lr, batch_size=16, warmup_ratio=0.05, lr_scheduler="cosine",
-                         save_steps=0, logging_steps=50, seed=0, torch_threads=2)
+    if head == "likelihood":  # fine-tuning the LM itself: a small learning rate, the linear default schedule
+        optim = dict(epochs=args.likelihood_epochs, learning_rate=args.likelihood_lr, batch_size=8)
+    else:  # a fresh head: a large learning rate, warmup, cosine
+        optim = dict(epochs=args.prm_epochs, learning_rate=args.prm_lr, batch_size=16, warmup_ratio=0.05, lr_scheduler="cosine")
+    cfg = PRMTrainConfig(data=str(data), model=policy, out=str(out), head=head, eval_fraction=0.0, save_steps=0,
+                         logging_steps=50, seed=0, torch_threads=2, **optim)
     t = time.monotonic()
     train(cfg, log=lambda m: None)
     seconds = time.monotonic() - t
@@ -111,7 +116,7 @@ def likelihood_eval(policy: str, fit: Path, heldout: Path) -> dict:
     from prm_labeler.trainer.score_job import evaluate_dir
 
     report = evaluate_dir(Path(policy), heldout, likelihood=True, fit_data=fit, torch_threads=2)
-    return {**prm_row("policy likelihood", report, 0.0), "threshold": report["likelihood_baseline"]["threshold"]}
+    return {**prm_row("untrained likelihood", report, 0.0), "threshold": report["likelihood_baseline"]["threshold"]}
 
 
 def pct(x: float | None) -> str:
@@ -130,6 +135,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--prm-epochs", type=float, default=8.0)
     ap.add_argument("--prm-lr", type=float, default=1e-3)
+    ap.add_argument("--likelihood-epochs", type=float, default=3.0)
+    ap.add_argument("--likelihood-lr", type=float, default=5e-5)
     ap.add_argument("--skip-prm", action="store_true")
     ap.add_argument("--work", type=Path, default=None, help="keep the datasets here (default: a temp dir)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
@@ -173,21 +180,24 @@ def main() -> None:
         held = collect("heldout", held_p, work / "heldout-samples.jsonl", work / "heldout-labels", args.policy, cfg,
                        strategies[0][1], args.workers)
         write_ground_truth_copy(held["_scored"], work / "truth-heldout")
-        for name, data in (("searched labels", work / f"labels-{strategies[0][0]}"), ("ground truth", work / "truth-train")):
-            prm_rows.append(train_and_eval(name, data, work / "truth-heldout", args.policy, work / f"prm-{name.split()[0]}", args))
-            log(f"PRM on {name}: {prm_rows[-1]}")
+        for head in ("value", "likelihood"):
+            for labels, data in (("searched", work / f"labels-{strategies[0][0]}"), ("truth", work / "truth-train")):
+                prm_rows.append(train_and_eval(f"{head} / {labels}", head, data, work / "truth-heldout", args.policy,
+                                               work / f"prm-{head}-{labels}", args))
+                log(f"PRM {prm_rows[-1]['prm']}: {prm_rows[-1]}")
         prm_rows.append(likelihood_eval(args.policy, work / f"labels-{strategies[0][0]}", work / "truth-heldout"))
         log(f"baseline: {prm_rows[-1]}")
         print(f"\nPRM (backbone: the tiny policy), trained on {args.problems} problems' samples, "
               f"evaluated on {prm_rows[0]['heldout_samples']} samples of {args.heldout} held-out problems (ground-truth labels)")
-        print(f"{'PRM / labels':<18}{'F1':>7}{'acc err':>9}{'acc cor':>9}{'AUROC':>8}{'sign acc':>10}{'train s':>9}")
+        print(f"{'head / labels':<22}{'F1':>7}{'acc err':>9}{'acc cor':>9}{'AUROC':>8}{'sign acc':>10}{'train s':>9}")
         for r in prm_rows:
-            print(f"{r['prm']:<18}{r['f1']:>7.3f}{pct(r['acc_erroneous']):>9}{pct(r['acc_correct']):>9}{r['auroc']:>8.3f}"
+            print(f"{r['prm']:<22}{r['f1']:>7.3f}{pct(r['acc_erroneous']):>9}{pct(r['acc_correct']):>9}{r['auroc']:>8.3f}"
                   f"{pct(r['sign_accuracy']):>10}{r['train_seconds']:>9.0f}")
-        ratio = prm_rows[0]["f1"] / prm_rows[1]["f1"] if prm_rows[1]["f1"] else float("nan")
-        print(f"searched-label PRM F1 / ground-truth PRM F1 = {ratio:.2f}")
-        print(f"policy likelihood: no training; a step is wrong when the policy gave one of its tokens probability"
-              f" < {prm_rows[2]['threshold']:.2f} (threshold fit for F1 on the searched labels; `prm-label evaluate --likelihood`)")
+        for i, head in ((0, "value"), (2, "likelihood")):
+            searched, truth = prm_rows[i]["f1"], prm_rows[i + 1]["f1"]
+            print(f"{head} head: searched-label F1 / ground-truth F1 = {searched / truth if truth else float('nan'):.2f}")
+        print(f"untrained likelihood: the policy itself; a prefix is wrong when the policy gave one of its tokens probability"
+              f" < {prm_rows[-1]['threshold']:.2f} (threshold fit for F1 on the searched labels; `prm-label evaluate --likelihood`)")
     if args.json:
         clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
         args.json.write_text(json.dumps({"labels": clean, "prm": prm_rows, "args": {k: str(v) for k, v in vars(args).items()}}, indent=2))

@@ -165,6 +165,39 @@ def test_config_file_env_truncation_bce_and_resume(run: dict[str, Path], tmp_pat
     assert steps == [1, 2, 3, 4]
 
 
+def test_likelihood_head_holds_out_checkpoints_and_resumes(run: dict[str, Path], tmp_path: Path) -> None:
+    from transformers import AutoConfig
+
+    args = ["train", "--data", str(run["data"]), "--model", str(run["tiny"]), "--head", "likelihood", "--max-steps", "4",
+            "--batch-size", "4", "--save-steps", "2", "--keep-checkpoints", "--logging-steps", "1", "--eval-fraction", "0.25",
+            "--learning-rate", "1e-3", "--torch-threads", "1"]
+    first = tmp_path / "first"
+    res = runner.invoke(app, [*args, "--out", str(first)])
+    _ok(res)
+    info = json.loads((first / "prm_train.json").read_text())
+    config = AutoConfig.from_pretrained(first)
+    assert config.architectures == ["Qwen2ForCausalLM"] and config.prm_label["head"] == "likelihood"
+    assert config.prm_label["threshold"] == info["likelihood_threshold"]["threshold"]
+    assert info["config"]["loss"] == "bce" and info["eval_loss"] is not None
+    assert info["heldout_metrics"]["samples"] > 0 and "held-out problems" in res.stderr
+    assert sorted(p.name for p in first.glob("checkpoint-*")) == ["checkpoint-2", "checkpoint-4"]
+    # killed after checkpoint-2: the same command continues, with the same threshold
+    second = tmp_path / "second"
+    second.mkdir()
+    shutil.copytree(first / "checkpoint-2", second / "checkpoint-2")
+    res = runner.invoke(app, [*args, "--out", str(second)])
+    _ok(res)
+    assert "resuming from" in res.stderr and "step 1/4: loss" not in res.stderr and "step 3/4: loss" in res.stderr
+    assert AutoConfig.from_pretrained(second).prm_label["threshold"] == config.prm_label["threshold"]
+    # a given threshold is used as is, and continuing a likelihood-head PRM keeps its own
+    res = runner.invoke(app, [*args, "--out", str(tmp_path / "given"), "--likelihood-threshold", "0.25", "--save-steps", "0"])
+    _ok(res)
+    assert AutoConfig.from_pretrained(tmp_path / "given").prm_label["threshold"] == 0.25
+    res = runner.invoke(app, [*args[:4], str(tmp_path / "given"), *args[5:], "--out", str(tmp_path / "more"), "--save-steps", "0"])
+    _ok(res)
+    assert AutoConfig.from_pretrained(tmp_path / "more").prm_label["threshold"] == 0.25
+
+
 # --- bad input: one line naming the file or field, exit 2 -----------------------------------------
 
 

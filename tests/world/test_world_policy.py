@@ -226,6 +226,7 @@ def test_quickstart_script_end_to_end(tmp_path):
     res = subprocess.run(["bash", "scripts/quickstart.sh", str(tmp_path / "qs")], env=env, capture_output=True, text=True,
                          timeout=1200, cwd=REPO, check=False)
     assert res.returncode == 0, res.stderr[-3000:]
-    assert "first error exact" in res.stdout and res.stdout.count("first-error F1 (ProcessBench)") == 2  # PRM, baseline
+    assert "first error exact" in res.stdout and res.stdout.count("first-error F1 (ProcessBench)") == 3  # 2 PRMs, baseline
     assert "likelihood baseline: threshold probability" in res.stdout
     assert (tmp_path / "qs" / "prm" / "config.json").exists() and (tmp_path / "qs" / "report.html").exists()
+    assert json.loads((tmp_path / "qs" / "prm-likelihood" / "config.json").read_text())["prm_label"]["head"] == "likelihood"
