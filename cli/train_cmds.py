@@ -1,4 +1,4 @@
-"""`prm-label train | score | evaluate`: train a regression PRM, score samples, measure it.
+"""`prm-label train | score | evaluate`: train a PRM (value or likelihood head), score samples, measure it.
 
 `train`'s options are generated from ``PRMTrainConfig``'s fields (help written once, there);
 every option also reads ``PRM_LABEL_<OPTION>`` and ``--config FILE.yaml`` (command line > env >
@@ -61,7 +61,8 @@ def _train(ctx: typer.Context, config: Optional[Path] = None, **options: Any) ->
 
 
 def train_cmd(ctx: typer.Context, **kwargs: Any) -> None:
-    """Train a regression PRM (a one-output token head on a causal LM) on labeled samples."""
+    """Train a PRM on labeled samples: a one-output token head on a causal LM (--head value, the
+    critic's shape), or the causal LM's own token probabilities (--head likelihood)."""
     _train(ctx, **kwargs)
 
 
@@ -102,7 +103,7 @@ def score_cmd(
 @fail_on_input_errors
 def evaluate_cmd(
     ctx: typer.Context,
-    model: Annotated[Path, typer.Option(help="Trained PRM directory (from prm-label train); with --likelihood, the policy (a causal LM).", envvar=_env("model"))],
+    model: Annotated[Path, typer.Option(help="Trained PRM directory (from prm-label train, either head); with --likelihood, the policy or a likelihood-head PRM.", envvar=_env("model"))],
     data: Annotated[Path, typer.Option(help="Labeled dataset directory.", envvar=_env("data"))],
     out: Annotated[Optional[Path], typer.Option(help="Also save the report as JSON here.", envvar=_env("out"))] = None,
     likelihood: Annotated[bool, typer.Option("--likelihood", help="Baseline: score each step by --model's own probability of its least likely token (wrong below the threshold).")] = False,

@@ -247,7 +247,7 @@ def find_scorer() -> Scorer | None:
 
     one list per row of ``dataset`` (a ``datasets.Dataset`` with the labeled-sample columns), one
     score in [-1, 1] per step (None for a step left unscored). Taken from the first of
-    ``SCORER_MODULES`` that defines it; failing that, built from issue 6's ``PRMScorer`` as it
+    ``SCORER_MODULES`` that defines it; failing that, built from issue 6's ``load_scorer`` as it
     stands (``_trainer_adapter``); None when neither exists."""
     for name in SCORER_MODULES:
         try:
@@ -263,14 +263,12 @@ def find_scorer() -> Scorer | None:
 
 
 def _trainer_adapter() -> Scorer | None:
-    """``score_dataset`` over ``prm_labeler.trainer``'s ``PRMScorer.load(dir).score_stream(rows,
-    row_item)``, for as long as issue 6 has no ``score_dataset`` of its own."""
+    """``score_dataset`` over ``prm_labeler.trainer``'s ``load_scorer(dir).score_stream(rows,
+    row_item)`` (either head), for as long as issue 6 has no ``score_dataset`` of its own."""
     try:
         from prm_labeler.trainer.evaluate import row_item
-        from prm_labeler.trainer.scoring import PRMScorer
+        from prm_labeler.trainer.score_job import load_scorer
     except ImportError:
-        return None
-    if not (callable(getattr(PRMScorer, "load", None)) and callable(getattr(PRMScorer, "score_stream", None))):
         return None
 
     def score_dataset(model_dir: Any, dataset: datasets.Dataset) -> list[list[Score]]:
@@ -280,7 +278,7 @@ def _trainer_adapter() -> Scorer | None:
             quiet_transformers()  # no load reports or progress bars on stderr
         except ImportError:
             pass
-        scorer = PRMScorer.load(model_dir)
+        scorer = load_scorer(model_dir)
         return [list(scores) for _, scores in scorer.score_stream(iter(dataset), row_item)]
 
     return score_dataset

@@ -30,11 +30,13 @@ def _set_threads(torch_threads: int | None) -> None:
         torch.set_num_threads(torch_threads)
 
 
-def _scorer(model: Path, batch_size: int, max_length: int | None, torch_threads: int | None) -> Any:
-    """The scorer of a trained PRM: a value head (``PRMScorer``) or a likelihood head (``LikelihoodScorer``)."""
+def load_scorer(model: str | Path, batch_size: int = 16, max_length: int | None = None, torch_threads: int | None = None) -> Any:
+    """The scorer of a trained PRM directory: a value head (``PRMScorer``) or a likelihood head
+    (``LikelihoodScorer`` with its threshold); both have ``score`` and ``score_stream``."""
     from prm_labeler.trainer.likelihood import LikelihoodScorer, likelihood_head
 
     _set_threads(torch_threads)
+    model = Path(model)
     config = model / "config.json"
     try:
         record = json.loads(config.read_text(encoding="utf-8")) if config.is_file() else {}
@@ -106,7 +108,7 @@ def score_to_file(
         pairs = _solution_items(solutions, problems, fmt)
         first = next(pairs, None)  # read (and check) the inputs before loading the model
         pairs = _chain(first, pairs)
-    scorer = _scorer(model, batch_size, max_length, torch_threads)
+    scorer = load_scorer(model, batch_size, max_length, torch_threads)
     out.parent.mkdir(parents=True, exist_ok=True)
     count = steps = unscored = 0
     with atomic_file(out) as fh:
@@ -150,7 +152,7 @@ def evaluate_dir(
     if likelihood:
         scorer: Any = _likelihood_scorer(model, batch_size, max_length, torch_threads, likelihood_threshold, fit_data, baseline)
     else:
-        scorer = _scorer(model, batch_size, max_length, torch_threads)
+        scorer = load_scorer(model, batch_size, max_length, torch_threads)
     rows = (r for r in iter_rows(ds) if keep(r["problem_id"]))
     report = {"model": str(model), "data": str(data), "split": split, **baseline, **evaluate_rows(scorer, rows)}
     if out is not None:

@@ -156,6 +156,10 @@ def test_likelihood_head_trains_scores_and_evaluates(collected, problems, tmp_pa
         s = [x for x in r["step_scores"] if x is not None]
         k = next((i for i, x in enumerate(s) if x < 0), None)
         assert k is None or all(x < 0 for x in s[k:])
+    page = tmp_path / "report.html"  # the report's PRM column reads either head
+    res = runner.invoke(app, ["report", "--data", str(collected), "--out", str(page), "--prm", str(prm)])
+    assert res.exit_code == 0, res.stderr
+    assert '<section id="prm">' in page.read_text()
     # options that do not go together
     for extra, where in ((["--head", "likelihood", "--loss", "mse"], "--loss"), (["--likelihood-threshold", "0.5"], "--likelihood-threshold"),
                          (["--head", "likelihood", "--likelihood-threshold", "1.5"], "--likelihood-threshold"), (["--head", "critic"], "--head")):
