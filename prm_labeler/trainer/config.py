@@ -46,7 +46,8 @@ class PRMTrainConfig:
     max_length: int = _opt("Max tokens per sample; longer samples are cut at a step boundary (the cut steps are counted).", 2048)
     after_error: Optional[str] = _opt(f"Steps after the first error: {' | '.join(AFTER_ERROR_CHOICES)} (-1 targets, the paper) or no target. Default: as labeled.")
     unsolvable: str = _opt("Samples the completer could not solve at all: exclude | negative (every code step a -1 target).", "exclude")
-    comment_targets: bool = _opt("Comment steps (label 0) are targets (0); --no-comment-targets masks them.", True)
+    comment_targets: Optional[bool] = _opt("Comment steps (label 0) are targets (0); --no-comment-targets masks them. "
+                                           "Default: targets for --head value; never for --head likelihood (comments are neutral, scored 0).")
     # held-out split, by problem (samples of one problem share lines)
     eval_fraction: float = _opt("Fraction of problems held out for evaluation (never split a problem).", 0.1)
     # optimisation (transformers.Trainer)
@@ -76,6 +77,10 @@ class PRMTrainConfig:
         if self.loss is None:
             self.loss = "bce" if self.head == "likelihood" else "mse"
         _choice("loss", self.loss, LOSSES)
+        if self.comment_targets is None:
+            self.comment_targets = self.head == "value"
+        if self.head == "likelihood" and self.comment_targets:
+            raise _bad("comment_targets", "--head likelihood scores comment steps 0 by construction: they cannot be targets")
         if self.head == "likelihood" and self.loss != "bce":
             raise _bad("loss", "--head likelihood trains with bce only (its score is a probability)")
         if self.likelihood_threshold is not None:

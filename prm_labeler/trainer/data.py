@@ -42,8 +42,8 @@ TOKENIZED_FEATURES = datasets.Features({
     "target_positions": datasets.List(datasets.Value("int32")),
     "target_values": datasets.List(datasets.Value("float32")),
     "length": datasets.Value("int32"),
-    "steps_start": datasets.Value("int32"),
 })
+COUNTED_FEATURES = datasets.Features({**TOKENIZED_FEATURES, "counted": datasets.List(datasets.Value("int8"))})
 
 
 @dataclass
@@ -111,9 +111,13 @@ def tokenized_split(
     after_error: str | None = None,
     unsolvable: str = "exclude",
     comment_targets: bool = True,
+    counted: bool = False,
 ) -> tuple[datasets.Dataset | None, PrepStats]:
-    """Tokenize ``rows`` into an Arrow file at ``path``; None when no sample has a target."""
+    """Tokenize ``rows`` into an Arrow file at ``path``; None when no sample has a target.
+    ``counted``: also the tokens a likelihood head reads (``tokenize.counted_tokens``; comment
+    steps' tokens do not count)."""
     stats = PrepStats()
+    features = COUNTED_FEATURES if counted else TOKENIZED_FEATURES
 
     def examples() -> Iterator[dict[str, Any]]:
         for row in rows:
@@ -125,7 +129,8 @@ def tokenized_split(
                     stats.excluded_no_targets += 1
                 continue
             context = model_context(row["prompt"], row["solution"], row["steps_offset"])
-            enc = encode_sample(tokenizer, context, row["steps"], targets, max_length)
+            enc = encode_sample(tokenizer, context, row["steps"], targets, max_length,
+                                neutral=comment_mask(row["steps"]) if counted else None)
             stats.steps_unplaced += enc.steps_unplaced
             stats.steps_truncated += enc.steps_truncated
             stats.tokens_truncated += enc.tokens_truncated
@@ -136,16 +141,18 @@ def tokenized_split(
             stats.samples += 1
             stats.tokens += len(enc.input_ids)
             stats.targets.update(v for _, v in enc.targets)
-            yield {
+            example = {
                 "input_ids": enc.input_ids,
                 "target_positions": [p for p, _ in enc.targets],
                 "target_values": [v for _, v in enc.targets],
                 "length": len(enc.input_ids),
-                "steps_start": enc.steps_start,
             }
+            if counted:
+                example["counted"] = enc.counted
+            yield example
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_arrow_stream(path, TOKENIZED_FEATURES.arrow_schema, row_tables(examples(), TOKENIZED_FEATURES.arrow_schema, 512))
+    write_arrow_stream(path, features.arrow_schema, row_tables(examples(), features.arrow_schema, 512))
     if stats.samples == 0:
         return None, stats
     return datasets.Dataset.from_file(str(path)), stats
@@ -153,16 +160,16 @@ def tokenized_split(
 
 class PRMCollator:
     """Right-pads a batch to its longest sample; dense float ``labels`` with IGNORE off-target;
-    ``steps_start`` (each sample's first step token) too when ``steps_start`` is set (the
-    likelihood head's loss reads it).
+    the ``counted`` token mask too (0 on padding) when ``counted`` is set (the likelihood head's
+    loss reads it).
 
     Counts ``real_tokens`` and ``padded_tokens`` (batch x longest) over every batch it builds.
     """
 
-    def __init__(self, pad_token_id: int, pad_to_multiple_of: int | None = None, steps_start: bool = False) -> None:
+    def __init__(self, pad_token_id: int, pad_to_multiple_of: int | None = None, counted: bool = False) -> None:
         self.pad_token_id = pad_token_id
         self.pad_to_multiple_of = pad_to_multiple_of
-        self.steps_start = steps_start
+        self.counted = counted
         self.real_tokens = 0
         self.padded_tokens = 0
 
@@ -186,8 +193,11 @@ class PRMCollator:
             self.real_tokens += n
         self.padded_tokens += len(features) * width
         batch = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
-        if self.steps_start:
-            batch["steps_start"] = torch.as_tensor([int(f["steps_start"]) for f in features], dtype=torch.long)
+        if self.counted:
+            counted = torch.zeros((len(features), width), dtype=torch.bool)
+            for i, f in enumerate(features):
+                counted[i, : len(f["counted"])] = torch.as_tensor(f["counted"], dtype=torch.bool)
+            batch["counted"] = counted
         return batch
 
 

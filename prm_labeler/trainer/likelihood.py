@@ -15,6 +15,8 @@ the labels judge prefixes: once a prefix is wrong, every longer one is), relativ
 the minimum, and differentiable, so a trainer can push on every unlikely token). A step's label
 token is the one a value-head PRM reads (``tokenize.place_steps``), so a step's score never sees
 the next step's text; steps with no token of their own or cut by ``max_length`` get ``None``.
+Comment steps are neutral, as in the labels: their tokens never count (free text is unlikely
+without being wrong) and they score 0, so a policy earns no dense reward by writing them.
 
 - The baseline is the policy itself: ``prm-label evaluate --likelihood``, ``tau`` given or fit
   (``fit_threshold``: the best ProcessBench F1 on a labeled set, the training side, never the
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from prm_labeler.errors import InputError
+from prm_labeler.steps import comment_mask
 from prm_labeler.trainer import metrics
 from prm_labeler.trainer.scoring import ScoreItem, first_line, load_tokenizer, padded_batches, stream_scores
 from prm_labeler.trainer.tokenize import UNPLACED, encode_sample
@@ -53,15 +56,14 @@ def token_logprobs(logits: Any, input_ids: Any) -> Any:
     return torch.nn.functional.pad(picked, (1, 0))
 
 
-def prefix_minima(logits: Any, input_ids: Any, attention_mask: Any, steps_start: Any, kappa: float = KAPPA) -> Any:
-    """``m[b, t]``: the soft minimum of the step tokens' log-probabilities up to token ``t``
-    (tokens ``steps_start[b]..t``, never token 0, which has no probability). Differentiable."""
+def prefix_minima(logits: Any, input_ids: Any, counted: Any, kappa: float = KAPPA) -> Any:
+    """``m[b, t]``: the soft minimum of the log-probabilities of the counted tokens up to token
+    ``t`` (``counted``: a (batch, tokens) mask, see ``tokenize.counted_tokens``). Differentiable;
+    large (about ``1e4 / kappa``) where no token counts yet."""
     import torch
 
     lp = token_logprobs(logits, input_ids)
-    pos = torch.arange(lp.shape[1], device=lp.device)
-    counted = (pos[None, :] >= steps_start.to(lp.device)[:, None].clamp(min=1)) & attention_mask.bool()
-    x = torch.where(counted, -kappa * lp, torch.full_like(lp, -_FAR))
+    x = torch.where(counted.to(lp.device).bool(), -kappa * lp, torch.full_like(lp, -_FAR))
     return -torch.logcumsumexp(x, dim=1) / kappa
 
 
@@ -95,26 +97,33 @@ class LikelihoodScorer:
         return cls(model, load_tokenizer(name), threshold=threshold, **kw)
 
     def step_minima(self, items: Sequence[ScoreItem]) -> list[list[float | None]]:
-        """For each item, each step's prefix soft-minimum token log-probability (None: not scored)."""
+        """For each item, each step's prefix soft-minimum token log-probability (None: not scored,
+        or no counted token yet)."""
         import torch
 
-        encoded = [encode_sample(self.tokenizer, it.context, it.steps, None, self.max_length) for it in items]
+        encoded = [encode_sample(self.tokenizer, it.context, it.steps, None, self.max_length, neutral=comment_mask(it.steps))
+                   for it in items]
         out: list[list[float | None]] = [[None] * len(it.steps) for it in items]
         device = next(self.model.parameters()).device
         with torch.inference_mode():
             for batch, ids, mask in padded_batches([e.input_ids for e in encoded], self.batch_size, self.pad_token_id):
                 ids, mask = ids.to(device), mask.to(device)
-                start = torch.tensor([encoded[i].steps_start for i in batch])
-                minima = prefix_minima(self.model(input_ids=ids, attention_mask=mask).logits, ids, mask, start, self.kappa).cpu()
+                counted = torch.zeros(ids.shape, dtype=torch.bool)
                 for row, i in enumerate(batch):
-                    # a step whose label token precedes every counted token (a one-token text) has no minimum
-                    out[i] = [None if t == UNPLACED or t < max(1, encoded[i].steps_start) else float(minima[row, t])
+                    counted[row, : len(encoded[i].counted)] = torch.as_tensor(encoded[i].counted, dtype=torch.bool)
+                minima = prefix_minima(self.model(input_ids=ids, attention_mask=mask).logits, ids, counted, self.kappa).cpu()
+                for row, i in enumerate(batch):
+                    first = next((t for t, c in enumerate(encoded[i].counted) if c), None)
+                    out[i] = [None if t == UNPLACED or first is None or t < first else float(minima[row, t])
                               for t in encoded[i].step_tokens]
         return out
 
     def score(self, items: Sequence[ScoreItem]) -> list[list[float | None]]:
-        """Per-step scores in (-1, 1); below 0 means the prefix holds a token less likely than ``threshold``."""
-        return [[None if m is None else to_score(m, self.threshold) for m in row] for row in self.step_minima(items)]
+        """Per-step scores in (-1, 1); below 0 means the prefix holds a token less likely than
+        ``threshold``. Comment steps score 0 (neutral, as their labels; no reward for writing them)."""
+        return [[None if m is None else 0.0 if neutral else to_score(m, self.threshold)
+                 for m, neutral in zip(row, comment_mask(it.steps), strict=True)]
+                for it, row in zip(items, self.step_minima(items), strict=True)]
 
     def score_stream(self, items: Iterable[Any], to_item: Any, chunk: int = 512) -> Iterator[tuple[Any, list[float | None]]]:
         """Score an iterable in chunks (bounded memory); yields (item, scores) in input order."""

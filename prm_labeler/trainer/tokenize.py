@@ -14,9 +14,10 @@ reads a value per token. Pure functions of plain data (the tokenizer is passed i
   a step's score never sees the next step. When no token ends inside a step (one token
   straddles it whole) the label goes on the token holding its last character, unless another
   step already has that token: then the step is *unplaced* (no target, no score).
-- *Step tokens for a likelihood head.* ``steps_start`` is the first token that starts at or after
-  the context's end: the tokens from there on are the steps' (a token straddling the boundary
-  belongs to the context).
+- *Counted tokens (a likelihood head).* With ``neutral`` given (comment steps), ``counted[t]`` is 1
+  for a token that starts inside a step that is not neutral: the tokens whose probabilities a
+  likelihood head reads (a token straddling the context's end belongs to the context; token 0 has
+  no probability and never counts).
 - *Truncation.* Sequences longer than ``max_length`` are cut right after the label token of the
   last step that fits; the steps after it are dropped (and counted). Tokens after the last
   step's label token (a closing fence, prose) are never fed: causal attention means they
@@ -43,7 +44,7 @@ class Encoded:
     steps_truncated: int  # steps cut by max_length (among those considered)
     tokens_truncated: int  # tokens cut by max_length
     steps_unplaced: int  # steps with no token of their own
-    steps_start: int = 0  # first token that starts at or after the context's end (the steps' first token)
+    counted: list[int] | None = None  # per fed token: 1 = starts inside a non-neutral step (when asked)
 
 
 def model_context(prompt: str, solution: str, steps_offset: int) -> str:
@@ -118,11 +119,13 @@ def encode_sample(
     steps: Sequence[str],
     labels: Sequence[float | None] | None = None,
     max_length: int | None = None,
+    neutral: Sequence[bool] | None = None,
 ) -> Encoded:
     """Tokenize ``context + steps`` and place each step's label token.
 
     ``labels`` (training): one value per leading step (``None``: that step is no target); steps
     beyond ``len(labels)`` are not fed. ``labels=None`` (scoring): every step is placed and fed.
+    ``neutral`` (one flag per step): also mark the counted tokens (see the module docstring).
     """
     n = len(steps) if labels is None else min(len(labels), len(steps))
     text = context + "".join(steps[:n])
@@ -143,5 +146,16 @@ def encode_sample(
         steps_truncated=sum(1 for p, k in zip(placed, kept, strict=True) if p != UNPLACED and k == UNPLACED),
         tokens_truncated=full_length - length,
         steps_unplaced=unplaced,
-        steps_start=next((t for t, (s, e) in enumerate(offsets) if s >= len(context) and e > s), len(ids)),
+        counted=None if neutral is None else counted_tokens(offsets[:length], step_spans(len(context), steps[:n]), neutral),
     )
+
+
+def counted_tokens(offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]], neutral: Sequence[bool]) -> list[int]:
+    """1 for each token that starts inside a step whose ``neutral`` flag is off (never token 0)."""
+    out, k = [], 0
+    for t, (start, end) in enumerate(offsets):
+        while k < len(spans) and start >= spans[k][1]:
+            k += 1
+        inside = k < len(spans) and spans[k][0] <= start and end > start
+        out.append(int(t > 0 and inside and not neutral[k]))
+    return out

@@ -125,7 +125,7 @@ def _train(cfg: PRMTrainConfig, ds: Any, tokenizer: Any, out: Path, log: Log) ->
     fit: dict[str, Any] = {}
     if likelihood:
         fit = _fit_threshold(cfg, model, tokenizer, (r for r in iter_rows(ds) if r["problem_id"] not in heldout), log)
-    collator = PRMCollator(tokenizer.pad_token_id, steps_start=likelihood)
+    collator = PRMCollator(tokenizer.pad_token_id, counted=likelihood)
     trainer = _trainer(cfg, model, tokenizer, collator, train_ds, eval_ds, log, fit.get("threshold"))
     last = _last_checkpoint(out) if cfg.resume else None
     if last:
@@ -219,7 +219,7 @@ def _fit_threshold(cfg: PRMTrainConfig, model: Any, tokenizer: Any, rows: Any, l
 def _split(ds: Any, tokenizer: Any, cfg: PRMTrainConfig, path: Path, keep: Callable[[str], bool]) -> tuple[Any, PrepStats]:
     rows = (r for r in iter_rows(ds) if keep(r["problem_id"]))
     return tokenized_split(rows, tokenizer, path, max_length=cfg.max_length, after_error=cfg.after_error,
-                           unsolvable=cfg.unsolvable, comment_targets=cfg.comment_targets)
+                           unsolvable=cfg.unsolvable, comment_targets=cfg.comment_targets, counted=cfg.head == "likelihood")
 
 
 def _trainer(cfg: PRMTrainConfig, model: Any, tokenizer: Any, collator: PRMCollator, train_ds: Any, eval_ds: Any, log: Log,
@@ -290,9 +290,9 @@ class LikelihoodPRMTrainer(PRMTrainer):
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None) -> Any:
         from prm_labeler.trainer.likelihood import prefix_minima
 
-        ids, mask = inputs["input_ids"], inputs["attention_mask"]
-        outputs = model(input_ids=ids, attention_mask=mask)
-        logits = (prefix_minima(outputs.logits, ids, mask, inputs["steps_start"]) - self.log_threshold).unsqueeze(-1)
+        ids = inputs["input_ids"]
+        outputs = model(input_ids=ids, attention_mask=inputs["attention_mask"])
+        logits = (prefix_minima(outputs.logits, ids, inputs["counted"]) - self.log_threshold).unsqueeze(-1)
         loss = prm_loss({"logits": logits}, inputs["labels"], num_items_in_batch, kind="bce")
         return (loss, {"logits": logits}) if return_outputs else loss
 

@@ -84,24 +84,49 @@ def test_threshold_must_be_a_probability(scorer):
         LikelihoodScorer(scorer.model, scorer.tokenizer, threshold=1.5)
 
 
-def test_prefix_minima_are_the_soft_minimum_of_the_step_tokens_so_far():
+def test_prefix_minima_are_the_soft_minimum_of_the_counted_tokens_so_far():
     import torch
 
     torch.manual_seed(0)
     logits = torch.randn(2, 7, 11) * 3
     ids = torch.randint(0, 11, (2, 7))
-    mask = torch.tensor([[1] * 7, [1] * 5 + [0] * 2])
-    start = torch.tensor([3, 0])  # sample 1: no context, token 0 has no probability and is never counted
-    m = prefix_minima(logits, ids, mask, start)
+    counted = torch.tensor([[0, 0, 0, 1, 1, 0, 1], [0, 1, 1, 1, 1, 0, 0]], dtype=torch.bool)  # 0: context, comment, padding
+    m = prefix_minima(logits, ids, counted)
     lp = torch.log_softmax(logits, -1)
     for b in range(2):
-        first = max(1, int(start[b]))
-        for t in range(first, int(mask[b].sum())):
-            x = torch.stack([lp[b, j - 1, ids[b, j]] for j in range(first, t + 1)])
+        for t in range(7):
+            js = [j for j in range(1, t + 1) if counted[b, j]]
+            if not js:
+                assert float(m[b, t]) > 100  # nothing counted yet
+                continue
+            x = torch.stack([lp[b, j - 1, ids[b, j]] for j in js])
             soft = -torch.logsumexp(-KAPPA * x, 0) / KAPPA
             assert float(m[b, t]) == pytest.approx(float(soft), abs=1e-4)
             assert float(soft) <= float(x.min()) + 1e-6 and float(x.min()) - float(soft) <= math.log(len(x)) / KAPPA + 1e-6
-    # differentiable: the gradient reaches the logits of the counted tokens only
+    # differentiable: the gradient reaches the logits that predict counted tokens only
     logits.requires_grad_(True)
-    prefix_minima(logits, ids, mask, start)[0, 6].backward()
-    assert logits.grad[0, 3:6].abs().sum() > 0 and logits.grad[0, :2].abs().sum() == 0 and logits.grad[1].abs().sum() == 0
+    prefix_minima(logits, ids, counted)[0, 6].backward()
+    assert logits.grad[0, [2, 3, 5]].abs().sum() > 0
+    assert logits.grad[0, [0, 1, 4, 6]].abs().sum() == 0 and logits.grad[1].abs().sum() == 0
+
+
+def test_counted_tokens_skip_the_context_neutral_steps_and_token_zero():
+    from prm_labeler.trainer.tokenize import counted_tokens, step_spans
+
+    # context "ab", steps "cd" (code), "#e" (comment), "f"; one token per character
+    offsets = [(i, i + 1) for i in range(7)]
+    spans = step_spans(2, ["cd", "#e", "f"])
+    assert counted_tokens(offsets, spans, [False, True, False]) == [0, 0, 1, 1, 0, 0, 1]
+    assert counted_tokens(offsets, step_spans(0, ["ab", "cdefg"]), [False, False]) == [0, 1, 1, 1, 1, 1, 1]
+    assert counted_tokens([(0, 0), (1, 3), (3, 5)], step_spans(2, ["xyz"]), [False]) == [0, 0, 1]  # (1, 3) straddles: context
+
+
+def test_comment_steps_are_neutral(scorer):
+    problem = next(p for p in generate(20, seed=4) if len(p.ops) >= 3)
+    steps = _steps(problem.body)
+    noisy = [*steps[:2], "    # zq zq 9 qz the weather is lovely\n", *steps[2:]]
+    minima = scorer.step_minima([ScoreItem(problem.prompt, noisy)])[0]
+    scores = scorer.score([ScoreItem(problem.prompt, noisy)])[0]
+    assert scores[2] == 0.0  # a comment scores 0: no reward for writing one
+    assert minima[2] == pytest.approx(minima[1], abs=1e-6)  # its unlikely tokens never count
+    assert all(s is not None and s != 0.0 for i, s in enumerate(scores) if i != 2)

@@ -162,7 +162,8 @@ def test_likelihood_head_trains_scores_and_evaluates(collected, problems, tmp_pa
     assert '<section id="prm">' in page.read_text()
     # options that do not go together
     for extra, where in ((["--head", "likelihood", "--loss", "mse"], "--loss"), (["--likelihood-threshold", "0.5"], "--likelihood-threshold"),
-                         (["--head", "likelihood", "--likelihood-threshold", "1.5"], "--likelihood-threshold"), (["--head", "critic"], "--head")):
+                         (["--head", "likelihood", "--likelihood-threshold", "1.5"], "--likelihood-threshold"), (["--head", "critic"], "--head"),
+                         (["--head", "likelihood", "--comment-targets"], "--comment-targets")):
         res = runner.invoke(app, ["train", "--data", str(collected), "--model", str(shipped_policy()), "--out", str(tmp_path / "x"), *extra])
         assert res.exit_code == 2 and where in res.stderr and "Traceback" not in res.stderr, (extra, res.stderr)
 
