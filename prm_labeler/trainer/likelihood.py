@@ -182,12 +182,24 @@ def fit_threshold(samples: Sequence[tuple[int, Sequence[float | None]]], candida
     return best
 
 
-def labeled_minima(scorer: LikelihoodScorer, rows: Iterable[Any]) -> list[tuple[int, list[float | None]]]:
+def labeled_minima(scorer: LikelihoodScorer, rows: Iterable[Any], limit: int | None = None) -> list[tuple[int, list[float | None]]]:
     """(labeled first error or -1, per-step prefix minima) of the labeled rows (solution and
-    found_error) of a dataset: what ``fit_threshold`` fits on."""
+    found_error) of a dataset, at most ``limit`` of them: what ``fit_threshold`` fits on."""
+    from itertools import islice
+
     from data_schemas.labels import FOUND_ERROR, SOLUTION
     from prm_labeler.trainer.evaluate import row_item
 
-    labeled = (r for r in rows if r["finish_reason"] in (SOLUTION, FOUND_ERROR) and r["labels"])
+    labeled = islice((r for r in rows if r["finish_reason"] in (SOLUTION, FOUND_ERROR) and r["labels"]), limit)
     return [(r["first_error_step"] if r["finish_reason"] == FOUND_ERROR else -1, minima)
             for r, minima in stream_scores(scorer.step_minima, labeled, row_item)]
+
+
+def fit_on_rows(scorer: LikelihoodScorer, rows: Iterable[Any], limit: int | None = None) -> dict[str, Any] | None:
+    """``fit_threshold`` over (at most ``limit``) labeled rows scored by ``scorer``:
+    ``{"threshold", "f1", "samples"}``, or None when no step could be scored."""
+    fitted = labeled_minima(scorer, rows, limit)
+    if not any(m is not None for _, row in fitted for m in row):
+        return None
+    threshold, f1 = fit_threshold(fitted)
+    return {"threshold": threshold, "f1": f1, "samples": len(fitted)}

@@ -49,7 +49,7 @@ def load_scorer(model: str | Path, batch_size: int = 16, max_length: int | None 
 
 def _likelihood_scorer(model: Path, batch_size: int, max_length: int | None, torch_threads: int | None,
                        threshold: float | None, fit_data: Path | None, info: dict[str, Any]) -> Any:
-    from prm_labeler.trainer.likelihood import LikelihoodScorer, check_threshold, fit_threshold, labeled_minima
+    from prm_labeler.trainer.likelihood import LikelihoodScorer, check_threshold, fit_on_rows
 
     if threshold is not None and fit_data is not None:
         raise InputError(None, "give --likelihood-threshold or --fit-data, not both", field="--fit-data")
@@ -59,11 +59,11 @@ def _likelihood_scorer(model: Path, batch_size: int, max_length: int | None, tor
     scorer = LikelihoodScorer.load(model, threshold=threshold, batch_size=batch_size, max_length=max_length)
     fit = None
     if fit_data is not None:
-        fitted = labeled_minima(scorer, iter_rows(load(fit_data)))
-        if not any(m is not None for _, row in fitted for m in row):
+        fitted = fit_on_rows(scorer, iter_rows(load(fit_data)))
+        if fitted is None:
             raise InputError(fit_data, "has no labeled, scorable samples to fit the threshold on", field="--fit-data")
-        scorer.threshold, f1 = fit_threshold(fitted)
-        fit = {"data": str(fit_data), "samples": len(fitted), "f1": f1}
+        scorer.threshold = fitted["threshold"]
+        fit = {"data": str(fit_data), "samples": fitted["samples"], "f1": fitted["f1"]}
     info["likelihood_baseline"] = {"threshold": scorer.threshold, "fit": fit}
     return scorer
 

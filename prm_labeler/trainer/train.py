@@ -196,11 +196,9 @@ FIT_SAMPLES = 4096  # labeled training samples the threshold is fit on (one scor
 
 
 def _fit_threshold(cfg: PRMTrainConfig, model: Any, tokenizer: Any, rows: Any, log: Log) -> dict[str, Any]:
-    """The likelihood head's threshold: given, or the best ProcessBench F1 of the initial model on
-    (at most FIT_SAMPLES of) the training split's labeled samples."""
-    from itertools import islice
-
-    from prm_labeler.trainer.likelihood import LikelihoodScorer, fit_threshold, labeled_minima, likelihood_head
+    """The likelihood head's threshold: given, kept from a likelihood-head ``--model``, or the best
+    ProcessBench F1 of the initial model on (at most FIT_SAMPLES of) the training split's labeled samples."""
+    from prm_labeler.trainer.likelihood import LikelihoodScorer, fit_on_rows, likelihood_head
 
     if cfg.likelihood_threshold is not None:
         return {"threshold": cfg.likelihood_threshold, "fit": None}
@@ -208,12 +206,11 @@ def _fit_threshold(cfg: PRMTrainConfig, model: Any, tokenizer: Any, rows: Any, l
     if own:  # continuing a likelihood-head PRM: keep the threshold it was trained with
         return {"threshold": float(own["threshold"]), "fit": "from --model"}
     scorer = LikelihoodScorer(model, tokenizer, max_length=cfg.max_length, batch_size=cfg.batch_size)
-    fitted = labeled_minima(scorer, islice(rows, FIT_SAMPLES))
-    if not any(m is not None for _, row in fitted for m in row):
+    fit = fit_on_rows(scorer, rows, FIT_SAMPLES)
+    if fit is None:
         raise InputError(cfg.data, "no labeled, scorable training samples to fit the likelihood threshold on", field="--likelihood-threshold")
-    threshold, f1 = fit_threshold(fitted)
-    log(f"likelihood threshold {threshold:.4g} (ProcessBench F1 {f1:.3f} of the untrained model on {len(fitted)} training samples)")
-    return {"threshold": threshold, "fit": {"samples": len(fitted), "f1": f1}}
+    log(f"likelihood threshold {fit['threshold']:.4g} (ProcessBench F1 {fit['f1']:.3f} of the untrained model on {fit['samples']} training samples)")
+    return {"threshold": fit["threshold"], "fit": {"samples": fit["samples"], "f1": fit["f1"]}}
 
 
 def _split(ds: Any, tokenizer: Any, cfg: PRMTrainConfig, path: Path, keep: Callable[[str], bool]) -> tuple[Any, PrepStats]:
