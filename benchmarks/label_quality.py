@@ -21,7 +21,7 @@ likelihood``: the LM's own token probabilities, no new head); against (c) the un
 binary+confirm labels); all evaluated on held-out problems (unseen seed) whose samples carry
 ground-truth labels: ProcessBench first-error F1 and step AUROC.
 
-    .venv/bin/python benchmarks/label_quality.py                 # ~12 min on 2 cores
+    .venv/bin/python benchmarks/label_quality.py                 # ~8 min on 2 idle cores
     .venv/bin/python benchmarks/label_quality.py --problems 30 --heldout 20 --skip-prm  # quicker
 """
 
