@@ -47,22 +47,84 @@ LIKELIHOOD_HEAD = "likelihood"
 _FAR = 1e4  # stands in for -inf outside the steps (finite: no NaN in logcumsumexp's gradient)
 
 
-def token_logprobs(logits: Any, input_ids: Any) -> Any:
-    """``lp[b, t] = log p(input_ids[b, t] | input_ids[b, :t])``; ``lp[:, 0] = 0`` (no condition)."""
+CHUNK_ELEMENTS = 2**24  # float32 logits upcast at a time (64 MB): positions per chunk = this / (batch x vocabulary)
+
+
+def chunk_positions(batch: int, vocab: int) -> int:
+    return max(1, CHUNK_ELEMENTS // max(1, batch * vocab))
+
+
+def token_logprobs(logits: Any, input_ids: Any, chunk: int | None = None) -> Any:
+    """``lp[b, t] = log p(input_ids[b, t] | input_ids[b, :t])`` in float32; ``lp[:, 0] = 0`` (no condition).
+
+    Computed ``chunk`` positions at a time (default ``chunk_positions``: about 64 MB of float32
+    logits per chunk), in the forward and the backward pass alike: only one chunk of logits is
+    ever upcast to float32 (a 150k vocabulary makes that 0.6 MB per position) and nothing of that
+    size is kept for the backward pass, which writes the gradient ``onehot(target) - softmax``
+    straight into one tensor of the logits' shape and dtype. ``benchmarks/likelihood_memory.py``
+    measures it against the whole-tensor upcast.
+    """
     import torch
 
-    logits = logits[:, :-1].float()
-    picked = logits.gather(-1, input_ids[:, 1:].unsqueeze(-1))[..., 0] - torch.logsumexp(logits, dim=-1)
+    chunk = chunk or chunk_positions(logits.shape[0], logits.shape[-1])
+    picked = _ChunkedLogprobs.apply(logits, input_ids[:, 1:], chunk)
     return torch.nn.functional.pad(picked, (1, 0))
 
 
-def prefix_minima(logits: Any, input_ids: Any, counted: Any, kappa: float = KAPPA) -> Any:
+def _chunked_logprobs_class() -> Any:
+    import torch
+
+    class ChunkedLogprobs(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, logits: Any, targets: Any, chunk: int) -> Any:
+            width = targets.shape[1]
+            out = torch.empty(targets.shape, dtype=torch.float32, device=logits.device)
+            for s in range(0, width, chunk):
+                e = min(s + chunk, width)  # logits has one position more than targets: the last predicts nothing
+                piece = logits[:, s:e].float()
+                out[:, s:e] = piece.gather(-1, targets[:, s:e].unsqueeze(-1))[..., 0] - torch.logsumexp(piece, dim=-1)
+            ctx.save_for_backward(logits, targets)
+            ctx.chunk = chunk
+            return out
+
+        @staticmethod
+        def backward(ctx: Any, grad_out: Any) -> Any:
+            logits, targets = ctx.saved_tensors
+            width, chunk = targets.shape[1], ctx.chunk
+            grad = torch.zeros_like(logits)
+            for s in range(0, width, chunk):
+                e = min(s + chunk, width)
+                g = grad_out[:, s:e].float().unsqueeze(-1)
+                piece = torch.softmax(logits[:, s:e].float(), dim=-1).mul_(-g)
+                piece.scatter_add_(-1, targets[:, s:e].unsqueeze(-1), g)
+                grad[:, s:e] = piece.to(grad.dtype)
+            return grad, None, None
+
+    return ChunkedLogprobs
+
+
+class _LazyFunction:
+    """The autograd Function, built on first use (importing this module does not import torch)."""
+
+    fn: Any = None
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        if cls.fn is None:
+            cls.fn = _chunked_logprobs_class()
+        return cls.fn.apply(*args)
+
+
+_ChunkedLogprobs = _LazyFunction
+
+
+def prefix_minima(logits: Any, input_ids: Any, counted: Any, kappa: float = KAPPA, chunk: int | None = None) -> Any:
     """``m[b, t]``: the soft minimum of the log-probabilities of the counted tokens up to token
     ``t`` (``counted``: a (batch, tokens) mask, see ``tokenize.counted_tokens``). Differentiable;
     large (about ``1e4 / kappa``) where no token counts yet."""
     import torch
 
-    lp = token_logprobs(logits, input_ids)
+    lp = token_logprobs(logits, input_ids, chunk)
     x = torch.where(counted.to(lp.device).bool(), -kappa * lp, torch.full_like(lp, -_FAR))
     return -torch.logcumsumexp(x, dim=1) / kappa
 

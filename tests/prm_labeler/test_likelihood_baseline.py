@@ -108,6 +108,16 @@ def test_prefix_minima_are_the_soft_minimum_of_the_counted_tokens_so_far():
     prefix_minima(logits, ids, counted)[0, 6].backward()
     assert logits.grad[0, [2, 3, 5]].abs().sum() > 0
     assert logits.grad[0, [0, 1, 4, 6]].abs().sum() == 0 and logits.grad[1].abs().sum() == 0
+    # computed a few positions at a time (bounded float32 memory): the same values and gradients
+    full = logits.grad.clone()
+    for chunk in (1, 2, 4, 100):
+        logits.grad = None
+        chunked = prefix_minima(logits, ids, counted, chunk=chunk)
+        assert torch.allclose(chunked, m, atol=1e-5)
+        chunked[0, 6].backward()
+        assert torch.allclose(logits.grad, full, atol=1e-6)
+    half = prefix_minima(logits.detach().bfloat16(), ids, counted, chunk=3)  # bf16 logits: upcast per chunk
+    assert half.dtype == torch.float32 and torch.allclose(half, m, atol=0.2)
 
 
 def test_counted_tokens_skip_the_context_neutral_steps_and_token_zero():
