@@ -29,6 +29,7 @@ without being wrong) and they score 0, so a policy earns no dense reward by writ
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
@@ -45,8 +46,6 @@ DEFAULT_THRESHOLD = 0.5
 KAPPA = 30.0
 LIKELIHOOD_HEAD = "likelihood"
 _FAR = 1e4  # stands in for -inf outside the steps (finite: no NaN in logcumsumexp's gradient)
-
-
 CHUNK_ELEMENTS = 2**24  # float32 logits upcast at a time (64 MB): positions per chunk = this / (batch x vocabulary)
 
 
@@ -67,11 +66,13 @@ def token_logprobs(logits: Any, input_ids: Any, chunk: int | None = None) -> Any
     import torch
 
     chunk = chunk or chunk_positions(logits.shape[0], logits.shape[-1])
-    picked = _ChunkedLogprobs.apply(logits, input_ids[:, 1:], chunk)
+    picked = _chunked_logprobs().apply(logits, input_ids[:, 1:], chunk)
     return torch.nn.functional.pad(picked, (1, 0))
 
 
-def _chunked_logprobs_class() -> Any:
+@functools.cache
+def _chunked_logprobs() -> Any:
+    """The autograd Function, built on first use (importing this module does not import torch)."""
     import torch
 
     class ChunkedLogprobs(torch.autograd.Function):
@@ -101,21 +102,6 @@ def _chunked_logprobs_class() -> Any:
             return grad, None, None
 
     return ChunkedLogprobs
-
-
-class _LazyFunction:
-    """The autograd Function, built on first use (importing this module does not import torch)."""
-
-    fn: Any = None
-
-    @classmethod
-    def apply(cls, *args: Any) -> Any:
-        if cls.fn is None:
-            cls.fn = _chunked_logprobs_class()
-        return cls.fn.apply(*args)
-
-
-_ChunkedLogprobs = _LazyFunction
 
 
 def prefix_minima(logits: Any, input_ids: Any, counted: Any, kappa: float = KAPPA, chunk: int | None = None) -> Any:
