@@ -86,8 +86,7 @@ class PRMTrainConfig:
         if self.likelihood_threshold is not None:
             if self.head != "likelihood":
                 raise _bad("likelihood_threshold", "only applies to --head likelihood")
-            if not 0.0 < self.likelihood_threshold < 1.0:
-                raise _bad("likelihood_threshold", f"must be a probability in (0, 1), got {self.likelihood_threshold}")
+            check_threshold(self.likelihood_threshold)
         _choice("unsolvable", self.unsolvable, UNSOLVABLE_CHOICES)
         if self.after_error is not None:
             _choice("after_error", self.after_error, AFTER_ERROR_CHOICES)
@@ -111,6 +110,12 @@ class PRMTrainConfig:
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def check_threshold(threshold: float, field: str = "--likelihood-threshold") -> None:
+    """A likelihood threshold is a probability strictly between 0 and 1."""
+    if not 0.0 < threshold < 1.0:
+        raise InputError(None, f"must be a probability in (0, 1), got {threshold}", field=field)
 
 
 def option_name(name: str) -> str:

@@ -39,12 +39,20 @@ from typing import Any
 from prm_labeler.errors import InputError
 from prm_labeler.steps import comment_mask
 from prm_labeler.trainer import metrics
-from prm_labeler.trainer.scoring import ScoreItem, first_line, load_tokenizer, padded_batches, stream_scores
+from prm_labeler.trainer.config import check_threshold
+from prm_labeler.trainer.scoring import (
+    ScoreItem,
+    first_line,
+    likelihood_head,
+    load_tokenizer,
+    pad_token_id,
+    padded_batches,
+    stream_scores,
+)
 from prm_labeler.trainer.tokenize import UNPLACED, encode_sample
 
 DEFAULT_THRESHOLD = 0.5
 KAPPA = 30.0
-LIKELIHOOD_HEAD = "likelihood"
 _FAR = 1e4  # stands in for -inf outside the steps (finite: no NaN in logcumsumexp's gradient)
 CHUNK_ELEMENTS = 2**24  # float32 logits upcast at a time (64 MB): positions per chunk = this / (batch x vocabulary)
 
@@ -129,8 +137,7 @@ class LikelihoodScorer:
         self.threshold, self.kappa = threshold, kappa
         self.max_length = max_length or getattr(model.config, "max_position_embeddings", None)
         self.batch_size = batch_size
-        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-        self.pad_token_id = pad if pad is not None else 0
+        self.pad_token_id = pad_token_id(tokenizer)
 
     @classmethod
     def load(cls, name: str | Path, *, threshold: float | None = None, **kw: Any) -> LikelihoodScorer:
@@ -144,13 +151,15 @@ class LikelihoodScorer:
             kw.setdefault("kappa", float(head["kappa"]))
         return cls(model, load_tokenizer(name), threshold=threshold, **kw)
 
-    def step_minima(self, items: Sequence[ScoreItem]) -> list[list[float | None]]:
+    def step_minima(self, items: Sequence[ScoreItem], neutral: Sequence[Sequence[bool]] | None = None) -> list[list[float | None]]:
         """For each item, each step's prefix soft-minimum token log-probability (None: not scored,
-        or no counted token yet)."""
+        or no counted token yet). ``neutral``: each item's comment mask, when the caller has it."""
         import torch
 
-        encoded = [encode_sample(self.tokenizer, it.context, it.steps, None, self.max_length, neutral=comment_mask(it.steps))
-                   for it in items]
+        if neutral is None:
+            neutral = [comment_mask(it.steps) for it in items]
+        encoded = [encode_sample(self.tokenizer, it.context, it.steps, None, self.max_length, neutral=mask)
+                   for it, mask in zip(items, neutral, strict=True)]
         out: list[list[float | None]] = [[None] * len(it.steps) for it in items]
         device = next(self.model.parameters()).device
         with torch.inference_mode():
@@ -169,24 +178,14 @@ class LikelihoodScorer:
     def score(self, items: Sequence[ScoreItem]) -> list[list[float | None]]:
         """Per-step scores in (-1, 1); below 0 means the prefix holds a token less likely than
         ``threshold``. Comment steps score 0 (neutral, as their labels; no reward for writing them)."""
-        return [[None if m is None else 0.0 if neutral else to_score(m, self.threshold)
-                 for m, neutral in zip(row, comment_mask(it.steps), strict=True)]
-                for it, row in zip(items, self.step_minima(items), strict=True)]
+        masks = [comment_mask(it.steps) for it in items]
+        return [[None if m is None else 0.0 if comment else to_score(m, self.threshold)
+                 for m, comment in zip(row, mask, strict=True)]
+                for mask, row in zip(masks, self.step_minima(items, masks), strict=True)]
 
     def score_stream(self, items: Iterable[Any], to_item: Any, chunk: int = 512) -> Iterator[tuple[Any, list[float | None]]]:
         """Score an iterable in chunks (bounded memory); yields (item, scores) in input order."""
         return stream_scores(self.score, items, to_item, chunk)
-
-
-def check_threshold(threshold: float, field: str = "--likelihood-threshold") -> None:
-    if not 0.0 < threshold < 1.0:
-        raise InputError(None, f"must be a probability in (0, 1), got {threshold}", field=field)
-
-
-def likelihood_head(config: Any) -> dict[str, Any] | None:
-    """The ``prm_label`` record of a likelihood-head PRM's config (None for any other model)."""
-    rec = getattr(config, "prm_label", None) if not isinstance(config, dict) else config.get("prm_label")
-    return rec if isinstance(rec, dict) and rec.get("head") == LIKELIHOOD_HEAD else None
 
 
 def load_causal_lm(name: str | Path) -> Any:

@@ -33,7 +33,8 @@ def _set_threads(torch_threads: int | None) -> None:
 def load_scorer(model: str | Path, batch_size: int = 16, max_length: int | None = None, torch_threads: int | None = None) -> Any:
     """The scorer of a trained PRM directory: a value head (``PRMScorer``) or a likelihood head
     (``LikelihoodScorer`` with its threshold); both have ``score`` and ``score_stream``."""
-    from prm_labeler.trainer.likelihood import LikelihoodScorer, likelihood_head
+    from prm_labeler.trainer.likelihood import LikelihoodScorer
+    from prm_labeler.trainer.scoring import likelihood_head
 
     _set_threads(torch_threads)
     model = Path(model)
@@ -49,7 +50,8 @@ def load_scorer(model: str | Path, batch_size: int = 16, max_length: int | None 
 
 def _likelihood_scorer(model: Path, batch_size: int, max_length: int | None, torch_threads: int | None,
                        threshold: float | None, fit_data: Path | None, info: dict[str, Any]) -> Any:
-    from prm_labeler.trainer.likelihood import LikelihoodScorer, check_threshold, fit_on_rows
+    from prm_labeler.trainer.config import check_threshold
+    from prm_labeler.trainer.likelihood import LikelihoodScorer, fit_on_rows
 
     if threshold is not None and fit_data is not None:
         raise InputError(None, "give --likelihood-threshold or --fit-data, not both", field="--fit-data")

@@ -80,8 +80,7 @@ class PRMScorer:
         self.loss = cfg.get("loss", "mse")
         self.max_length = max_length or getattr(model.config, "max_position_embeddings", None)
         self.batch_size = batch_size
-        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-        self.pad_token_id = pad if pad is not None else 0
+        self.pad_token_id = pad_token_id(tokenizer)
 
     @classmethod
     def load(cls, model_dir: str | Path, **kw: Any) -> PRMScorer:
@@ -107,6 +106,22 @@ class PRMScorer:
     def score_stream(self, items: Iterable[Any], to_item: Any, chunk: int = 512) -> Iterator[tuple[Any, list[float | None]]]:
         """Score an iterable in chunks (bounded memory); yields (item, scores) in input order."""
         return stream_scores(self.score, items, to_item, chunk)
+
+
+def pad_token_id(tokenizer: Any) -> int:
+    """The id to pad batches with: the tokenizer's pad token, else its EOS, else 0 (masked anyway)."""
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    return pad if pad is not None else 0
+
+
+LIKELIHOOD_HEAD = "likelihood"
+
+
+def likelihood_head(config: Any) -> dict[str, Any] | None:
+    """The ``prm_label`` record of a likelihood-head PRM's config (an object or the config.json
+    dict); None for any other model."""
+    rec = getattr(config, "prm_label", None) if not isinstance(config, dict) else config.get("prm_label")
+    return rec if isinstance(rec, dict) and rec.get("head") == LIKELIHOOD_HEAD else None
 
 
 def padded_batches(sequences: Sequence[Sequence[int]], batch_size: int, pad_id: int, min_length: int = 1) -> Iterator[tuple[list[int], Any, Any]]:
@@ -152,7 +167,7 @@ def load_prm(model_dir: str | Path) -> tuple[Any, Any]:
         config = AutoConfig.from_pretrained(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable config is bad input
         raise InputError(path / "config.json", f"unreadable model config ({first_line(exc)})") from None
-    if (getattr(config, "prm_label", None) or {}).get("head") == "likelihood":
+    if likelihood_head(config):
         raise InputError(path, "is a likelihood-head PRM (a causal LM): score it with likelihood.LikelihoodScorer "
                          "(prm-label score and evaluate do)", field="--model")
     if config.num_labels != 1:

@@ -198,7 +198,8 @@ FIT_SAMPLES = 4096  # labeled training samples the threshold is fit on (one scor
 def _fit_threshold(cfg: PRMTrainConfig, model: Any, tokenizer: Any, rows: Any, log: Log) -> dict[str, Any]:
     """The likelihood head's threshold: given, kept from a likelihood-head ``--model``, or the best
     ProcessBench F1 of the initial model on (at most FIT_SAMPLES of) the training split's labeled samples."""
-    from prm_labeler.trainer.likelihood import LikelihoodScorer, fit_on_rows, likelihood_head
+    from prm_labeler.trainer.likelihood import LikelihoodScorer, fit_on_rows
+    from prm_labeler.trainer.scoring import likelihood_head
 
     if cfg.likelihood_threshold is not None:
         return {"threshold": cfg.likelihood_threshold, "fit": None}
@@ -332,7 +333,8 @@ def _last_checkpoint(out: Path) -> str | None:
 
 def _prepare_for_save(model: Any, cfg: PRMTrainConfig, threshold: float | None = None) -> None:
     if cfg.head == "likelihood":
-        from prm_labeler.trainer.likelihood import KAPPA, LIKELIHOOD_HEAD
+        from prm_labeler.trainer.likelihood import KAPPA
+        from prm_labeler.trainer.scoring import LIKELIHOOD_HEAD
 
         model.config.prm_label = {"head": LIKELIHOOD_HEAD, "loss": cfg.loss, "threshold": threshold, "kappa": KAPPA,
                                   "max_length": cfg.max_length, "tool_version": tool_version(),
